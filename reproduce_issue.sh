@@ -203,6 +203,262 @@ temporal_main() {
   echo "$RUN_DIR/summary.json"
 }
 
+# ============================================================================================ Dapr
+dapr_usage() {
+  cat <<'EOF'
+Usage: ./reproduce_issue.sh [--mode kill|ttl] [--dapr-version V[,V...]] [--wait-before-kill S] [--outage S]
+                            [--observe S] [--ttl S] [--cost-per-call USD] [--down] [--docker]
+
+Starts Redis, Dapr placement, scheduler and sidecar and DaprApp as local processes, creates a workflow,
+loses its state, and counts the activity executions that still run without it (from the app's /stats).
+
+  --mode kill             SIGKILL Redis and the sidecar mid-run, restart them (the seed's illustration; default)
+  --mode ttl              the production path: a state store TTL shorter than the workflow, no restart
+  --dapr-version V        Dapr to build and run (default 1.15.8, the report's; where the Go module proxy
+                          lacks it, the newest 1.15.x it serves). A comma list runs each, side by side:
+                          1.15.8,1.16.2 shows the bug and the upstream fix (dapr/dapr#9157)
+  --wait-before-kill S    seconds between creating the workflow and losing its state (default 45)
+  --outage S              kill mode: seconds Redis and the sidecar stay down (default 10)
+  --observe S             seconds to count orphaned executions after the loss (default 30)
+  --ttl S                 ttl mode: the state store's ttlInSeconds (default 5: shorter than an activity)
+  --cost-per-call USD     what one activity execution costs, for the projection (default 0.03)
+  --activity-seconds S    how long an activity with a live workflow runs (default 10, as in the seed)
+  --down                  stop a stack an earlier run left up, and exit (the stack stays up otherwise)
+  --docker                use Docker Compose (profile dapr) instead of local processes
+EOF
+}
+
+APP_PORT=8999 DAPR_HTTP=3500 DAPR_GRPC=50001 REDIS_PORT=6380 PLACEMENT_PORT=50005 SCHEDULER_PORT=50006
+DAPR_PIDFILE="$STATE/dapr/pids"
+
+# Stops whatever an earlier run left up (it recorded its process groups in a pidfile).
+dapr_down_previous() {
+  [[ -f "$DAPR_PIDFILE" ]] || return 0
+  local name pid
+  while read -r name pid; do
+    kill -0 "$pid" 2>/dev/null || continue
+    echo "stopping $name left up by an earlier run (pid $pid)" >&2
+    stop_pid "$pid"
+  done <"$DAPR_PIDFILE"
+  rm -f "$DAPR_PIDFILE"
+}
+dapr_record_pids() {
+  mkdir -p "$(dirname "$DAPR_PIDFILE")"; : >"$DAPR_PIDFILE"
+  local i
+  for i in "${!PIDS[@]}"; do [[ -n "${PIDS[$i]}" ]] && echo "${NAMES[$i]} ${PIDS[$i]}" >>"$DAPR_PIDFILE"; done
+  return 0
+}
+
+start_redis() {
+  start_bg redis "$RUN_DIR/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no
+  wait_port "$REDIS_PORT" 20 "Redis"
+}
+start_daprd() {
+  start_bg daprd "$RUN_DIR/daprd.log" "$DAPR_BIN/daprd" --app-id hello-app --app-port "$APP_PORT" \
+    --dapr-http-port "$DAPR_HTTP" --dapr-grpc-port "$DAPR_GRPC" --metrics-port 59092 --dapr-listen-addresses 127.0.0.1 \
+    --placement-host-address "localhost:$PLACEMENT_PORT" --scheduler-host-address "localhost:$SCHEDULER_PORT" \
+    --resources-path "$RESOURCES" --config "$KIT/dapr/config.yaml" --log-level info
+  local i
+  for ((i = 0; i < 600; i++)); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DAPR_HTTP/v1.0/healthz")" == 204 ]] && return 0
+    sleep 0.1
+  done
+  tail -20 "$RUN_DIR/daprd.log" >&2; die "the Dapr sidecar did not become healthy within 60 s (log: $RUN_DIR/daprd.log)"
+}
+wait_app() {
+  local i
+  for ((i = 0; i < 1200; i++)); do curl -sf "http://127.0.0.1:$APP_PORT/health" >/dev/null && return 0; sleep 0.1; done
+  tail -20 "$RUN_DIR/app.log" >&2; die "DaprApp did not answer /health within 120 s (log: $RUN_DIR/app.log)"
+}
+stat_of() { curl -s "http://127.0.0.1:$APP_PORT/stats" | grep -o "\"$1\":[0-9]*" | grep -o '[0-9]*$' || echo 0; }
+instance_code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APP_PORT/workflow/$1"; }
+countdown() { # countdown SECONDS WHAT: visible progress, with the app's execution count
+  local s
+  for ((s = $1; s > 0; s -= 5)); do
+    printf '   %3d s left %s; executions so far: %s (orphaned %s)\n' "$s" "$2" "$(stat_of total_executions)" "$(stat_of orphaned_executions)" >&2
+    sleep $((s < 5 ? s : 5))
+  done
+}
+show_logs() {
+  echo "--- app (last 5 lines)" >&2; tail -5 "$RUN_DIR/app.log" >&2 || true
+  echo "--- sidecar: lines about missing instances" >&2
+  grep -h 'no such instance\|not found' "$RUN_DIR"/daprd*.log 2>/dev/null | tail -3 | cut -c1-240 >&2 || true
+  echo "--- scheduler (last 3 lines)" >&2; tail -3 "$RUN_DIR/scheduler.log" | cut -c1-240 >&2 || true
+}
+
+# One reproduction at one Dapr version, into $RUN_DIR; writes $RUN_DIR/summary.json.
+dapr_run() { # VERSION
+  say "Dapr $1: binaries"
+  DAPR_BIN="$("$KIT/tools/build-dapr.sh" "$1")"
+  local built; built="$(basename "$(dirname "$DAPR_BIN")")"
+  command -v redis-server >/dev/null || {
+    say "installing Redis from Debian's packages"
+    { apt-get update -qq && apt-get install -y -qq redis-server; } >&2 || die "could not install redis-server (apt-get install redis-server)"
+  }
+  local p
+  for p in $APP_PORT $DAPR_HTTP $DAPR_GRPC $REDIS_PORT $PLACEMENT_PORT $SCHEDULER_PORT 52379; do
+    listening "$p" && die "port $p is in use: stop what holds it (./reproduce_issue.sh --down stops a stack this kit left up)"
+  done
+
+  RESOURCES="$KIT/dapr/components"
+  if [[ $MODE == ttl ]]; then
+    RESOURCES="$RUN_DIR/components"; mkdir -p "$RESOURCES"
+    cp "$KIT/dapr/components/resiliency.yaml" "$RESOURCES/"
+    sed "/name: ttlInSeconds/{n;s/value: .*/value: \"$TTL\"/}" "$KIT/dapr/components/statestore.yaml" >"$RESOURCES/statestore.yaml"
+  fi
+
+  say "starting Redis :$REDIS_PORT (no persistence), placement :$PLACEMENT_PORT, scheduler :$SCHEDULER_PORT (fresh etcd)"
+  rm -rf "$STATE/dapr/scheduler-etcd"; mkdir -p "$STATE/dapr/scheduler-etcd"
+  start_redis
+  start_bg placement "$RUN_DIR/placement.log" "$DAPR_BIN/placement" --port "$PLACEMENT_PORT" --listen-address 127.0.0.1 \
+    --healthz-port 58080 --metrics-port 59090
+  start_bg scheduler "$RUN_DIR/scheduler.log" "$DAPR_BIN/scheduler" --port "$SCHEDULER_PORT" --listen-address 127.0.0.1 \
+    --healthz-port 58081 --metrics-port 59091 --etcd-data-dir "$STATE/dapr/scheduler-etcd" \
+    --etcd-client-port 52379 --etcd-initial-cluster dapr-scheduler-server-0=http://localhost:52380
+  wait_port "$PLACEMENT_PORT" 30 "placement"; wait_port "$SCHEDULER_PORT" 60 "scheduler"
+  say "starting DaprApp :$APP_PORT and the sidecar (daprd $built, HTTP :$DAPR_HTTP, gRPC :$DAPR_GRPC)"
+  start_bg app "$RUN_DIR/app.log" env DAPR_GRPC_PORT="$DAPR_GRPC" DAPR_HTTP_PORT="$DAPR_HTTP" \
+    "$JBANG" "$KIT/DaprApp.java" --port "$APP_PORT" --activity-seconds "$ACTIVITY_SECONDS"
+  start_daprd
+  wait_app
+  dapr_record_pids
+
+  local id="hello-world-$RUN_ID-$RANDOM"
+  say "creating workflow $id"
+  curl -sf -X POST "http://127.0.0.1:$APP_PORT/workflow/hello" -H 'Content-Type: application/json' \
+    -d "{\"instance_id\": \"$id\"}" >&2 || die "could not create the workflow (see $RUN_DIR/app.log)"
+  echo >&2
+  if [[ $MODE == kill ]]; then
+    say "letting it run for $WAIT_BEFORE_KILL s"
+    countdown "$WAIT_BEFORE_KILL" "before the kill"
+    echo "status before the loss: HTTP $(instance_code "$id")" >&2; show_logs
+    ORPHANED_BEFORE="$(stat_of orphaned_executions)"
+    say "SIGKILL Redis and the sidecar: the workflow's state is gone"
+    stop_named redis KILL; stop_named daprd KILL
+    countdown "$OUTAGE" "of outage"
+    say "restarting Redis and the sidecar"
+    start_redis; start_daprd; dapr_record_pids
+  else
+    say "ttl mode: the state store expires keys after $TTL s; waiting for the instance to vanish, no restart"
+    local t
+    for ((t = 0; t < 300; t += 2)); do
+      ORPHANED_BEFORE="$(stat_of orphaned_executions)"
+      [[ "$(instance_code "$id")" == 404 ]] && break
+      sleep 2
+      (( t % 10 == 0 )) && echo "   $t s: instance still found; executions so far: $(stat_of total_executions)" >&2
+    done
+  fi
+  local code; code="$(instance_code "$id")"
+  echo "status after the loss: HTTP $code ($([[ $code == 404 ]] && echo 'not found, as expected' || echo 'still found'))" >&2
+  local before; before="$(stat_of orphaned_executions)"
+  say "observing for $OBSERVE s"
+  # A loop is orphaned executions still arriving at the end: the last third is counted on its own.
+  local last=$((OBSERVE / 3)) late
+  countdown $((OBSERVE - last)) "of observation"
+  late="$(stat_of orphaned_executions)"
+  countdown "$last" "of observation"
+  local after total_after; after="$(stat_of orphaned_executions)"; total_after="$(stat_of total_executions)"
+  late=$((after - late))
+  show_logs
+  local orphaned=$((after - before)) errors
+  errors="$(cat "$RUN_DIR"/daprd*.log 2>/dev/null | grep 'run-activity' | grep -c 'no such instance' || true)"
+  local epm cost verdict found
+  epm="$(awk -v o="$orphaned" -v s="$OBSERVE" 'BEGIN { printf "%.1f", o * 60 / s }')"
+  cost="$(awk -v e="$epm" -v c="$COST" 'BEGIN { printf "%.2f", e * 60 * 24 * c }')"
+  # The upstream fix lets an orphaned activity run once more, then stop (3 run in parallel, so at most 3);
+  # the bug keeps them coming. "loops": more than that, and still arriving in the window's last third.
+  verdict=stops; (( orphaned > 3 && late > 0 )) && verdict=loops
+  found=true; [[ "$(instance_code "$id")" == 404 ]] && found=false
+  cat >"$RUN_DIR/summary.json" <<EOF
+{
+  "mode": "$MODE",
+  "dapr_version": "$built",
+  "dapr_version_requested": "$1",
+  "dapr_sdk": "io.dapr:dapr-sdk-workflows:1.16.1",
+  "instance_id": "$id",
+  "instance_found_after_loss": $found,
+  "orphaned_before_loss": $ORPHANED_BEFORE,
+  "orphaned_executions": $orphaned,
+  "orphaned_in_last_third": $late,
+  "observe_seconds": $OBSERVE,
+  "executions_per_minute": $epm,
+  "cost_per_call": $COST,
+  "projected_cost_per_day": $cost,
+  "total_executions": $total_after,
+  "sidecar_run_activity_not_found_errors": $errors,
+  "verdict": "$verdict",
+  "ttl_seconds": $([[ $MODE == ttl ]] && echo "$TTL" || echo null)
+}
+EOF
+  say "verdict for Dapr $built ($MODE): orphaned activity executions $verdict"
+  printf '  instance found after the loss: %s\n  orphaned executions in %s s: %s, %s of them in the last third (counted by the app itself, GET /stats)\n  executions per minute: %s\n  projected cost per day at $%s a call: $%s\n  sidecar "no such instance" errors on run-activity: %s\n' \
+    "$found" "$OBSERVE" "$orphaned" "$late" "$epm" "$COST" "$cost" "$errors" >&2
+}
+
+dapr_main() {
+  MODE=kill WAIT_BEFORE_KILL=45 OUTAGE=10 OBSERVE=30 TTL=5 COST=0.03 ACTIVITY_SECONDS=10
+  local versions=1.15.8 down=0 docker=0
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --mode) MODE="${2:?--mode needs kill or ttl}"; shift 2 ;;
+      --dapr-version) versions="${2:?}"; shift 2 ;;
+      --wait-before-kill) WAIT_BEFORE_KILL="${2:?}"; shift 2 ;;
+      --outage) OUTAGE="${2:?}"; shift 2 ;;
+      --observe) OBSERVE="${2:?}"; shift 2 ;;
+      --ttl) TTL="${2:?}"; shift 2 ;;
+      --cost-per-call) COST="${2:?}"; shift 2 ;;
+      --activity-seconds) ACTIVITY_SECONDS="${2:?}"; shift 2 ;;
+      --down) down=1; shift ;;
+      --docker) docker=1; shift ;;
+      -h|--help) dapr_usage; exit 0 ;;
+      *) die "unknown option: $1 (see ./reproduce_issue.sh --help)" ;;
+    esac
+  done
+  [[ $MODE == kill || $MODE == ttl ]] || die "--mode takes kill or ttl, got '$MODE'"
+  count --wait-before-kill "$WAIT_BEFORE_KILL" 1; count --outage "$OUTAGE" 0; count --observe "$OBSERVE" 5; count --ttl "$TTL" 1
+  [[ "$COST" =~ ^[0-9]*\.?[0-9]+$ ]] || die "--cost-per-call must be a non-negative number, got '$COST'"
+  positive --activity-seconds "$ACTIVITY_SECONDS"
+  [[ "$versions" =~ ^[0-9]+\.[0-9]+\.[0-9]+(,[0-9]+\.[0-9]+\.[0-9]+)*$ ]] || die "--dapr-version takes versions like 1.15.8 or 1.15.8,1.16.2, got '$versions'"
+  if [[ $docker == 1 ]]; then dapr_docker; return; fi
+
+  dapr_down_previous
+  if [[ $down == 1 ]]; then echo "the kit's Dapr stack is down" >&2; exit 0; fi
+  new_run_dir dapr
+  local top="$RUN_DIR" v i list=() n=0
+  IFS=, read -r -a list <<<"$versions"
+  for v in "${list[@]}"; do
+    n=$((n + 1))
+    [[ ${#list[@]} -gt 1 ]] && { RUN_DIR="$top/$v"; mkdir -p "$RUN_DIR"; }
+    dapr_run "$v"
+    if [[ $n -lt ${#list[@]} ]]; then # each version gets a clean stack; only the last stays up
+      for i in "${!PIDS[@]}"; do [[ -n "${PIDS[$i]}" ]] && stop_pid "${PIDS[$i]}"; PIDS[$i]=""; done
+    fi
+  done
+  RUN_DIR="$top"
+  if [[ ${#list[@]} -gt 1 ]]; then
+    say "side by side"
+    printf '%-10s %-8s %-10s %-12s %s\n' version verdict orphaned "per minute" "instance found" >&2
+    local runs="" f
+    for v in "${list[@]}"; do
+      f="$top/$v/summary.json"
+      printf '%-10s %-8s %-10s %-12s %s\n' "$(json_field dapr_version "$f")" "$(json_field verdict "$f")" \
+        "$(json_field orphaned_executions "$f")" "$(json_field executions_per_minute "$f")" "$(json_field instance_found_after_loss "$f")" >&2
+      runs+="${runs:+,}$(cat "$f")"
+    done
+    # The first version's figures at the top level, every version's in "runs".
+    { sed '$d' "$top/${list[0]}/summary.json"; echo "  ,\"runs\": [$runs]"; echo "}"; } >"$top/summary.json"
+  fi
+  KEEP_UP=1
+  echo "$top/summary.json"
+}
+json_field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$2"; }
+
+dapr_docker() {
+  command -v docker >/dev/null || die "--docker needs the docker client and a running Docker engine"
+  docker info >/dev/null 2>&1 || die "no Docker engine is reachable (docker info failed); run without --docker for the local stack"
+  die "--docker: not implemented yet; use docker compose --profile dapr up -d and the seed's manual steps"
+}
+
 # ============================================================================================ main
 case "${1:-}" in
   temporal) shift; temporal_main "$@" ;;

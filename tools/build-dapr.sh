@@ -76,9 +76,17 @@ goversion="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$gomod" | head -1)"
 # those, so nothing needs the checksum database (which does not answer for every dapr module here).
 cp "$srcdir/go.sum" "$mod/go.sum"
 
+# Upstream's tag-less placeholder (cmd/daprd/components/zz_notag.go, a deliberate panic) is swapped for
+# our component list in a private copy of the module; `go build -overlay` may not touch the module cache.
+cp -r "$srcdir" "$mod/dapr-src"
+chmod -R u+w "$mod/dapr-src"
+rm "$mod/dapr-src/cmd/daprd/components/zz_notag.go"
+cp "$here/daprbin/daprd/components.go.in" "$mod/dapr-src/cmd/daprd/components/zz_kit.go"
+echo "replace github.com/dapr/dapr => ./dapr-src" >>"$mod/go.mod"
+
 say "downloading and compiling daprd (Redis state store + mDNS only), placement and scheduler; ~10-20 min on 2 cores the first time"
 log="$out/build.log"
-(cd "$mod" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -o "$out/bin/" ./daprd ./placement ./scheduler) >"$log" 2>&1 &
+(cd "$mod" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -ldflags "-X github.com/dapr/dapr/pkg/buildinfo.version=$got" -o "$out/bin/" ./daprd ./placement ./scheduler) >"$log" 2>&1 &
 pid=$!
 start=$SECONDS
 while kill -0 "$pid" 2>/dev/null; do

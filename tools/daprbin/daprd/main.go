@@ -1,22 +1,15 @@
 // daprd with only the components this kit uses.
 //
-// Upstream daprd registers its ~130 components behind the allcomponents/stablecomponents build
-// tags; compiling all of them takes longer on a 2-core CI machine than the whole test run may.
-// The runtime is the real one (cmd/daprd/app); we only choose which components it can load.
+// Upstream daprd registers its ~130 components in package cmd/daprd/components, each file behind the
+// allcomponents/stablecomponents build tags; compiling all of them takes longer on a 2-core CI machine
+// than the whole test run may. Without a tag that package holds one file, zz_notag.go, which panics on
+// purpose. build-dapr.sh builds against a private copy of the module in which that one file is
+// replaced by components.go.in (beside this file): the Redis state store and mDNS, nothing else. The
+// runtime itself (cmd/daprd/app) is upstream's, unchanged.
 package main
 
-import (
-	"github.com/dapr/components-contrib/nameresolution/mdns"
-	"github.com/dapr/components-contrib/state/redis"
-	"github.com/dapr/dapr/cmd/daprd/app"
-	nrLoader "github.com/dapr/dapr/pkg/components/nameresolution"
-	stateLoader "github.com/dapr/dapr/pkg/components/state"
-)
+import "github.com/dapr/dapr/cmd/daprd/app"
 
 func main() {
-	// The actor state store of the bug report: state.redis.
-	stateLoader.DefaultRegistry.RegisterComponent(redis.NewRedisStateStore, "redis")
-	// Self-hosted daprd resolves app ids with mDNS when no resolver is configured.
-	nrLoader.DefaultRegistry.RegisterComponent(mdns.NewResolver, "mdns")
 	app.Run()
 }
