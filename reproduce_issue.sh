@@ -286,11 +286,12 @@ show_logs() {
   echo "--- scheduler (last 3 lines)" >&2; tail -3 "$RUN_DIR/scheduler.log" | cut -c1-240 >&2 || true
 }
 
-# One reproduction at one Dapr version, into $RUN_DIR; writes $RUN_DIR/summary.json.
-dapr_run() { # VERSION
+# The local stack: every part a process of ours, logs in $RUN_DIR. Sets BUILT to the Dapr version run.
+local_up() { # VERSION
   say "Dapr $1: binaries"
   DAPR_BIN="$("$KIT/tools/build-dapr.sh" "$1")"
   local built; built="$(basename "$(dirname "$DAPR_BIN")")"
+  BUILT="$built"
   command -v redis-server >/dev/null || {
     say "installing Redis from Debian's packages"
     { apt-get update -qq && apt-get install -y -qq redis-server; } >&2 || die "could not install redis-server (apt-get install redis-server)"
@@ -322,7 +323,51 @@ dapr_run() { # VERSION
   start_daprd
   wait_app
   dapr_record_pids
+}
+local_kill() { stop_named redis KILL; stop_named daprd KILL; }
+local_restore() { start_redis; start_daprd; dapr_record_pids; }
+local_logs() { :; }
 
+# The Docker Compose stack (profile dapr): the same steps through docker compose.
+compose() { docker compose -f "$KIT/docker-compose.yml" --profile dapr "$@"; }
+docker_up() { # VERSION (the images are pinned in docker-compose.yml)
+  [[ "$1" == 1.15.8 ]] || die "--docker runs the images pinned in docker-compose.yml (1.15.8); edit it for other versions"
+  BUILT=1.15.8
+  say "building DaprApp.jar with jbang for the app container (build/docker/)"
+  mkdir -p "$KIT/build/docker"
+  "$JBANG" export portable --force -O "$KIT/build/docker/DaprApp.jar" "$KIT/DaprApp.java" >&2
+  say "docker compose: clean up a previous stack, then start fresh"
+  compose down -v >&2 || true
+  RESOURCES="$KIT/dapr/components"
+  [[ $MODE == ttl ]] && die "--mode ttl with --docker: not supported; the TTL mode edits the state store component per run, which the local stack does"
+  compose up -d >&2
+  local i
+  for ((i = 0; i < 1200; i++)); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DAPR_HTTP/v1.0/healthz")" == 204 ]] && break
+    sleep 0.1
+  done
+  wait_app
+}
+docker_kill() { compose kill redis dapr >&2; }
+docker_restore() {
+  compose up -d redis dapr >&2
+  local i
+  for ((i = 0; i < 600; i++)); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DAPR_HTTP/v1.0/healthz")" == 204 ]] && return 0
+    sleep 0.1
+  done
+  die "the sidecar did not come back within 60 s (docker compose logs dapr)"
+}
+docker_logs() {
+  compose logs --no-color app >"$RUN_DIR/app.log" 2>&1 || true
+  compose logs --no-color dapr >"$RUN_DIR/daprd.log" 2>&1 || true
+  compose logs --no-color dapr-scheduler >"$RUN_DIR/scheduler.log" 2>&1 || true
+}
+
+# One reproduction at one Dapr version, into $RUN_DIR; writes $RUN_DIR/summary.json.
+dapr_run() { # VERSION
+  "${STACK}_up" "$1"
+  local built="$BUILT"
   local id="hello-world-$RUN_ID-$RANDOM"
   say "creating workflow $id"
   curl -sf -X POST "http://127.0.0.1:$APP_PORT/workflow/hello" -H 'Content-Type: application/json' \
@@ -331,13 +376,13 @@ dapr_run() { # VERSION
   if [[ $MODE == kill ]]; then
     say "letting it run for $WAIT_BEFORE_KILL s"
     countdown "$WAIT_BEFORE_KILL" "before the kill"
-    echo "status before the loss: HTTP $(instance_code "$id")" >&2; show_logs
+    "${STACK}_logs"; echo "status before the loss: HTTP $(instance_code "$id")" >&2; show_logs
     ORPHANED_BEFORE="$(stat_of orphaned_executions)"
     say "SIGKILL Redis and the sidecar: the workflow's state is gone"
-    stop_named redis KILL; stop_named daprd KILL
+    "${STACK}_kill"
     countdown "$OUTAGE" "of outage"
     say "restarting Redis and the sidecar"
-    start_redis; start_daprd; dapr_record_pids
+    "${STACK}_restore"
   else
     say "ttl mode: the state store expires keys after $TTL s; waiting for the instance to vanish, no restart"
     local t
@@ -359,7 +404,7 @@ dapr_run() { # VERSION
   countdown "$last" "of observation"
   local after total_after; after="$(stat_of orphaned_executions)"; total_after="$(stat_of total_executions)"
   late=$((after - late))
-  show_logs
+  "${STACK}_logs"; show_logs
   local orphaned=$((after - before)) errors
   errors="$(cat "$RUN_DIR"/daprd*.log 2>/dev/null | grep 'run-activity' | grep -c 'no such instance' || true)"
   local epm cost verdict found
@@ -419,10 +464,15 @@ dapr_main() {
   [[ "$COST" =~ ^[0-9]*\.?[0-9]+$ ]] || die "--cost-per-call must be a non-negative number, got '$COST'"
   positive --activity-seconds "$ACTIVITY_SECONDS"
   [[ "$versions" =~ ^[0-9]+\.[0-9]+\.[0-9]+(,[0-9]+\.[0-9]+\.[0-9]+)*$ ]] || die "--dapr-version takes versions like 1.15.8 or 1.15.8,1.16.2, got '$versions'"
-  if [[ $docker == 1 ]]; then dapr_docker; return; fi
-
-  dapr_down_previous
-  if [[ $down == 1 ]]; then echo "the kit's Dapr stack is down" >&2; exit 0; fi
+  STACK=local
+  if [[ $docker == 1 ]]; then
+    command -v docker >/dev/null && docker info >/dev/null 2>&1 || die "--docker needs a running Docker engine (docker info failed); without --docker the local stack needs none"
+    STACK=docker
+    if [[ $down == 1 ]]; then compose down >&2; exit 0; fi
+  else
+    dapr_down_previous
+    if [[ $down == 1 ]]; then echo "the kit's Dapr stack is down" >&2; exit 0; fi
+  fi
   new_run_dir dapr
   local top="$RUN_DIR" v i list=() n=0
   IFS=, read -r -a list <<<"$versions"
@@ -449,15 +499,10 @@ dapr_main() {
     { sed '$d' "$top/${list[0]}/summary.json"; echo "  ,\"runs\": [$runs]"; echo "}"; } >"$top/summary.json"
   fi
   KEEP_UP=1
+  if [[ $STACK == docker ]]; then echo "The Compose stack is still up; stop it with: ./reproduce_issue.sh --docker --down" >&2; fi
   echo "$top/summary.json"
 }
 json_field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$2"; }
-
-dapr_docker() {
-  command -v docker >/dev/null || die "--docker needs the docker client and a running Docker engine"
-  docker info >/dev/null 2>&1 || die "no Docker engine is reachable (docker info failed); run without --docker for the local stack"
-  die "--docker: not implemented yet; use docker compose --profile dapr up -d and the seed's manual steps"
-}
 
 # ============================================================================================ main
 case "${1:-}" in

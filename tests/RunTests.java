@@ -4,8 +4,10 @@
 //DEPS org.junit.jupiter:junit-jupiter
 //DEPS org.junit.platform:junit-platform-launcher
 //DEPS io.temporal:temporal-testing:1.38.0
+//DEPS org.yaml:snakeyaml:2.3
 //SOURCES ../Workflows.java ../Accounting.java ../StartWorkflows.java ../ActivityWorker.java ../WorkflowWorker.java ../Report.java
-//SOURCES TemporalTests.java
+//SOURCES ../DaprApp.java
+//SOURCES TemporalTests.java DaprTests.java ComposeTests.java
 
 // jbang has no test command: this runs the JUnit Platform over the kit's test classes and ends with
 // the plain "N passed, N failed" line. Exit 1 on any failure or when no test ran.
@@ -25,7 +27,7 @@ import org.junit.platform.engine.TestExecutionResult;
 public class RunTests {
   public static void main(String[] args) {
     Workflows.quietLogging();
-    var builder = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(TemporalTests.class));
+    var builder = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(TemporalTests.class), selectClass(DaprTests.class), selectClass(ComposeTests.class));
     if (args.length > 0) builder.filters(org.junit.platform.launcher.TagFilter.includeTags(args));
     LauncherDiscoveryRequest request = builder.build();
     var summary = new SummaryGeneratingListener();
