@@ -146,6 +146,56 @@ temporal_experiment() { # OUTDIR INTERVAL WORKERS
   [[ $rc == 0 ]] || die "the experiment stopped early (exit $rc); what was measured is in $out/summary.json"
 }
 
+# The seed's five shutdown-hang cases: graceful timeout 10 s, one workflow each, the worker restarting
+# ~1 s after it took the activity, so its graceful shutdown meets an activity still running.
+temporal_hang_cases() {
+  ensure_temporal_server off
+  local cases=(
+    "GOOD|--activity-timeout 5 --activity-sleep 8"
+    "GOOD|--activity-timeout 15 --activity-sleep 11"
+    "BAD|--activity-timeout 5 --activity-sleep 11"
+    "GOOD|--activity-timeout 9 --activity-sleep 8 --activity-heartbeat-timeout 2"
+    "BAD|--activity-timeout 7 --activity-sleep 8 --activity-heartbeat-timeout 2"
+  )
+  local table="$RUN_DIR/hang-cases.md" n=0 c seed args out rc took hung graceful outcome line
+  start_bg "workflow-worker" "$RUN_DIR/workflow-worker.log" "$JBANG" "$KIT/WorkflowWorker.java" --address "$ADDRESS"
+  {
+    echo "| # | case (StartWorkflows flags) | seed, Python 3.11.8 | Java SDK: graceful shutdown took | hung? | workflow |"
+    echo "|---|---|---|---|---|---|"
+  } >"$table"
+  for c in "${cases[@]}"; do
+    n=$((n + 1)); seed="${c%%|*}"; args="${c#*|}"; out="$RUN_DIR/case-$n"; mkdir -p "$out"
+    say "case $n: $args (seed: $seed)"
+    # shellcheck disable=SC2086
+    start_bg "starter" "$out/start.log" "$JBANG" "$KIT/StartWorkflows.java" 1 $args --wait --address "$ADDRESS" \
+      --events "$out/events" --run-id "hang-$RUN_ID-$n" --out "$out"
+    sleep 3 # the workflow is scheduled before the worker polls, so its first incarnation takes it
+    rc=0
+    timeout 60 "$JBANG" "$KIT/ActivityWorker.java" 1.0 --graceful-shutdown-timeout 10 --hang-margin 5 --duration 1.5 \
+      --address "$ADDRESS" --events "$out/events" >"$out/activity-worker.log" 2>&1 || rc=$?
+    line="$(grep -h '"restart":1,' "$out"/events/restarts-*.jsonl 2>/dev/null | head -1 || true)"
+    if [[ -n "$line" ]]; then
+      took="$(awk -v a="$(grep -o '"shutdown_begin_ms":[0-9]*' <<<"$line" | cut -d: -f2)" -v b="$(grep -o '"shutdown_end_ms":[0-9]*' <<<"$line" | cut -d: -f2)" 'BEGIN { printf "%.1f s", (b - a) / 1000 }')"
+      graceful="$(grep -o '"graceful":[a-z]*' <<<"$line" | cut -d: -f2)"
+      [[ $graceful == true ]] || took+=" (shutdownNow after 10 s)"
+    else
+      took="never returned (killed after 60 s)"
+    fi
+    hung=no
+    grep -q 'HUNG' "$out/activity-worker.log" && hung=YES
+    [[ $rc == 124 ]] && hung=YES
+    for _ in $(seq 1 60); do [[ -f "$out/summary.json" ]] && break; sleep 1; done
+    stop_named starter
+    outcome="$(grep -o '"completed" : 1' "$out/summary.json" >/dev/null 2>&1 && echo completed || grep -o '"reason" : "[^"]*' "$out/summary.json" 2>/dev/null | cut -d'"' -f4 | head -1)"
+    echo "| $n | \`$args\` | $seed | $took | $hung | ${outcome:-unknown} |" >>"$table"
+  done
+  stop_named workflow-worker
+  stop_named temporal-server-off
+  say "shutdown-hang cases (graceful timeout 10 s)"
+  cat "$table" >&2
+  echo "$table"
+}
+
 temporal_main() {
   local interval=0.5 workers=1 sweep=0 hang=0 fix=both
   WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS=""
@@ -505,7 +555,11 @@ dapr_main() {
 json_field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$2"; }
 
 # ============================================================================================ main
-case "${1:-}" in
-  temporal) shift; temporal_main "$@" ;;
-  *) dapr_main "$@" ;;
-esac
+main() {
+  case "${1:-}" in
+    temporal) shift; temporal_main "$@" ;;
+    *) dapr_main "$@" ;;
+  esac
+}
+# One line, ending in exit: bash never reads past it, so editing this file during a run is harmless.
+main "$@"; exit
