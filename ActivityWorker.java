@@ -92,10 +92,19 @@ public class ActivityWorker implements Callable<Integer> {
     System.out.printf("Starting %d chaos worker(s) on '%s' (%s), restart every %.3f s ±10%%, graceful timeout %.1f s; events in %s%n",
         workers, Workflows.ACTIVITY_QUEUE, connection.target(), interval, gracefulTimeout, events);
 
-    Thread main = Thread.currentThread();
+    // Ctrl-C: every thread's stack, then exit (a handler for SIGINT only, so a scripted stop with
+    // SIGTERM stays quiet). Either way the event logs are closed: every line was flushed as written.
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {
+        stopping.set(true);
+        System.out.println("\nInterrupted: stack of every thread follows.\n" + Workflows.threadDump());
+        System.exit(130);
+      });
+    } catch (IllegalArgumentException signalIgnoredOrUnavailable) {
+      // started with SIGINT ignored (a background job): nothing to hook
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (stopping.getAndSet(true)) return; // a --duration stop, not Ctrl-C
-      System.out.println("\nInterrupted: stack of every thread follows.\n" + Workflows.threadDump());
+      stopping.set(true);
       restartLog.close();
       executionLog.close();
     }));

@@ -87,6 +87,7 @@ failed for another reason, still running.
   --server-fix MODE     off: the bug; on: server graceful poll shutdown (the fix); both (default)
   --sweep               intervals 0.1 0.25 0.5 1 2 4 8 for 1 and 10 workers; tables in Markdown and CSV
   --hang-cases          the seed's five graceful-shutdown-hang cases instead
+  --benchmark           figures: start rate, restart timing and overhead, memory, verdict latency
   --address HOST:PORT   use this server for the bug mode instead of starting one
 EOF
 }
@@ -196,8 +197,53 @@ temporal_hang_cases() {
   echo "$table"
 }
 
+# Figures, not a timed test: start rate, restart timing and overhead, memory, verdict latency.
+temporal_benchmark() {
+  ensure_temporal_server off
+  local out="$RUN_DIR/benchmark.md" w dir pid rss
+  start_bg "workflow-worker" "$RUN_DIR/workflow-worker.log" "$JBANG" "$KIT/WorkflowWorker.java" --address "$ADDRESS"
+  echo "| workers | interval | ran before shutdown call, ms (min/mean/max) | shutdown, ms (p50/p90) | overhead per restart cycle, ms (p50/p90) | restarts/min | peak RSS | stack-trace lines | 1,000 starts | starts/s | last close to verdict |" >"$out"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|" >>"$out"
+  for w in 1 10; do
+    dir="$RUN_DIR/n$w"; mkdir -p "$dir"
+    say "benchmark: $w worker(s) restarting every 0.1 s while 1,000 workflows run"
+    start_bg "activity-worker" "$dir/activity-worker.log" "$JBANG" "$KIT/ActivityWorker.java" 0.1 -n "$w" \
+      --address "$ADDRESS" --events "$dir/events"
+    sleep 5
+    "$JBANG" "$KIT/StartWorkflows.java" 1000 --activity-sleep 0 --activity-timeout 5 --address "$ADDRESS" --wait \
+      --events "$dir/events" --run-id "bench-$RUN_ID-$w" --out "$dir" >"$dir/start.log" 2>&1 || die "StartWorkflows failed: $dir/start.log"
+    pid="$(for i in "${!NAMES[@]}"; do [[ ${NAMES[$i]} == activity-worker ]] && echo "${PIDS[$i]}"; done | tail -1)"
+    rss="$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo "?")"
+    stop_named activity-worker
+    # restarts-*.jsonl: one line a restart; per worker, the next start follows the last shutdown's end.
+    cat "$dir"/events/restarts-*.jsonl | awk -v w="$w" -v rss="$rss" \
+      -v traces="$(grep -c '^[[:space:]]*at ' "$dir/activity-worker.log" || true)" \
+      -v starts="$(grep -o '"start_seconds" : [0-9.]*' "$dir/summary.json" | grep -o '[0-9.]*$')" \
+      -v verdict="$(grep -o '"verdict_latency_s" : [0-9.]*' "$dir/summary.json" | grep -o '[0-9.]*$')" '
+      function num(k,  m) { return match($0, "\"" k "\":[0-9]+") ? substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3) + 0 : -1 }
+      function pct(a, n, p,  i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }; return a[int((n - 1) * p) + 1] }
+      /"type":"restart"/ {
+        k = num("worker"); r = num("restart"); s = num("start_ms"); b = num("shutdown_begin_ms"); e = num("shutdown_end_ms")
+        ran[++n] = b - s; sd[n] = e - b; start[k, r] = s; beg[k, r] = b
+        if (first == 0 || s < first) first = s; if (e > last) last = e
+      }
+      END {
+        for (key in start) { split(key, kr, SUBSEP); nx = (kr[1] SUBSEP (kr[2] + 1)); if (nx in start) oh[++m] = start[nx] - beg[key] }
+        mn = 1e9; mx = 0; for (i = 1; i <= n; i++) { t += ran[i]; if (ran[i] < mn) mn = ran[i]; if (ran[i] > mx) mx = ran[i] }
+        printf "| %d | 0.1 s | %d / %.0f / %d | %d / %d | %d / %d | %.0f | %s | %d | %.2f s | %.0f | %.2f s |\n", w, mn, t / n, mx,
+          pct(sd, n, 0.5), pct(sd, n, 0.9), pct(oh, m, 0.5), pct(oh, m, 0.9), n * 60000 / (last - first), rss, traces, starts, 1000 / starts, verdict
+      }
+    ' >>"$out"
+  done
+  stop_named workflow-worker
+  stop_named temporal-server-off
+  say "benchmark (goals: 1,000 starts < 10 s; overhead per restart cycle < 100 ms; -n 10 < 400 MB; no stack traces)"
+  cat "$out" >&2
+  echo "$out"
+}
+
 temporal_main() {
-  local interval=0.5 workers=1 sweep=0 hang=0 fix=both
+  local interval=0.5 workers=1 sweep=0 hang=0 bench=0 fix=both
   WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS=""
   while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -210,6 +256,7 @@ temporal_main() {
       --address) USER_ADDRESS="${2:?}"; shift 2 ;;
       --sweep) sweep=1; shift ;;
       --hang-cases) hang=1; shift ;;
+      --benchmark) bench=1; shift ;;
       -h|--help) temporal_usage; exit 0 ;;
       *) die "unknown option for temporal: $1 (see ./reproduce_issue.sh temporal --help)" ;;
     esac
@@ -222,6 +269,7 @@ temporal_main() {
 
   new_run_dir temporal
   if [[ $hang == 1 ]]; then temporal_hang_cases; return; fi
+  if [[ $bench == 1 ]]; then temporal_benchmark; return; fi
   if [[ $sweep == 1 ]]; then
     local mode w i
     for mode in "${modes[@]}"; do
