@@ -58,7 +58,10 @@ public class Accounting {
             switch (e.path("type").asText()) {
               case "restart" -> w.restarts.put(e.path("identity").asText(), e);
               case "execution" -> w.executed.add(e.path("workflow_id").asText());
-              case "config" -> w.config = e;
+              // Several runs may share a folder: the newest worker's settings describe this one.
+              case "config" -> {
+                if (w.config == null || e.path("started_ms").asLong() > w.config.path("started_ms").asLong()) w.config = e;
+              }
               default -> {}
             }
           }

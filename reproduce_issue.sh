@@ -126,7 +126,8 @@ ensure_temporal_server() { # MODE(off|on)
   say "starting the Temporal dev server on $port (web UI http://localhost:$ui, graceful poll shutdown $mode)"
   start_bg "temporal-server-$mode" "$RUN_DIR/temporal-server-$mode.log" "$TEMPORAL_BIN" server start-dev --headless \
     --ip 127.0.0.1 --port "$port" --ui-port "$ui" --http-port "$http" --metrics-port 0 \
-    --db-filename "$STATE/temporal/dev-$mode.db" --log-level warn "${extra[@]}"
+    --db-filename "$STATE/temporal/dev-$mode.db" --log-level warn "${extra[@]}" \
+    --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=off # a throwaway experiment db: no fsync per write
   wait_port "$port" 60 "the Temporal dev server"
   for _ in $(seq 1 100); do [[ -n "$(temporal_capability "localhost:$port")" ]] && break; sleep 0.2; done
   ADDRESS="localhost:$port"

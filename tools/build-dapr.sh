@@ -94,6 +94,11 @@ while kill -0 "$pid" 2>/dev/null; do
   kill -0 "$pid" 2>/dev/null && say "... still compiling: $(wc -l <"$log") packages done, $((SECONDS - start)) s"
 done
 if ! wait "$pid"; then
+  missing="$(grep -o '[a-z0-9./-]*@v[0-9][^:]*: reading [^ ]*: 403' "$log" | head -1 | cut -d: -f1 || true)"
+  if [[ -n "$missing" ]]; then
+    say "error: Dapr $got needs $missing, which the Go module proxy here does not serve; try another version"
+    exit 2
+  fi
   tail -20 "$log" >&2
   say "error: the Dapr build failed; full log in $log"
   exit 1
