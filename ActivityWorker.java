@@ -136,7 +136,6 @@ public class ActivityWorker implements Callable<Integer> {
   private void chaos(int k, WorkflowClient client, long pid, Workflows.EventLog restartLog, Workflows.EventLog executionLog) {
     for (int r = 1; !stopping.get(); r++) {
       String identity = "w" + k + ".r" + r + "@" + pid;
-      long started = System.currentTimeMillis();
       WorkerFactory factory = WorkerFactory.newInstance(client, factoryOptions);
       factory.newWorker(Workflows.ACTIVITY_QUEUE, WorkerOptions.newBuilder()
               .setMaxConcurrentActivityExecutionSize(1)
@@ -144,6 +143,7 @@ public class ActivityWorker implements Callable<Integer> {
               .build())
           .registerActivitiesImplementations(new Workflows.HelloActivitiesImpl(identity, executionLog));
       factory.start();
+      long started = System.currentTimeMillis(); // polling from here: the interval counts from now
       log(k, r, "started as %s", identity);
 
       double runFor = interval * ThreadLocalRandom.current().nextDouble(0.9, 1.1);

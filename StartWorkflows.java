@@ -60,10 +60,15 @@ public class StartWorkflows implements Callable<Integer> {
   @Option(names = "--out", description = "Folder for summary.json (default: results/<run-id>)")
   Path out;
 
+  @Option(names = "--account-only", description = "Start nothing: wait for and account for the COUNT workflows an earlier run started under --run-id")
+  boolean accountOnly;
+
   @Option(names = "--max-wait", defaultValue = "0", description = "With --wait, give up after this many seconds, 0 for never (default: ${DEFAULT-VALUE})")
   double maxWait;
 
   @Mixin Workflows.Connection connection;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   private final Map<String, Accounting.Outcome> outcomes = new ConcurrentHashMap<>();
   private final List<ObjectNode> explained = Collections.synchronizedList(new ArrayList<>());
@@ -83,11 +88,13 @@ public class StartWorkflows implements Callable<Integer> {
     if (maxWait < 0) throw new Workflows.Fail("--max-wait must not be negative");
     if (runId == null) runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     if (!runId.matches("[A-Za-z0-9._-]+")) throw new Workflows.Fail("--run-id may hold only letters, digits, '.', '_' and '-'");
+    if (accountOnly && !spec.commandLine().getParseResult().hasMatchedOption("--run-id")) throw new Workflows.Fail("--account-only needs the --run-id of the run to account for");
+    if (accountOnly) wait = true;
     if (out == null) out = Path.of("results", runId);
 
     WorkflowClient client = connection.client("start-workflows@" + ProcessHandle.current().pid());
     List<String> ids = Accounting.ids(runId, count);
-    start(client, ids);
+    if (!accountOnly) start(client, ids);
     if (!wait) return 0;
 
     ids.forEach(id -> outcomes.put(id, Accounting.Outcome.RUNNING));

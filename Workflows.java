@@ -228,6 +228,8 @@ public class Workflows {
   /** Keeps the SDK's own logging to warnings, so ten restarts a second stay readable. Call before any logger. */
   public static void quietLogging() {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    // SDK 1.38's worker heartbeat logs a WARN with a stack trace whenever a restart interrupts its RPC.
+    System.setProperty("org.slf4j.simpleLogger.log.io.temporal.internal.worker.HeartbeatManager", "error");
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
     System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
   }
