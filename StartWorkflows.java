@@ -72,7 +72,7 @@ public class StartWorkflows implements Callable<Integer> {
 
   private final Map<String, Accounting.Outcome> outcomes = new ConcurrentHashMap<>();
   private final List<ObjectNode> explained = Collections.synchronizedList(new ArrayList<>());
-  private volatile boolean finished;
+  private volatile boolean summaryWritten;
 
   public static void main(String[] args) {
     Workflows.quietLogging();
@@ -99,7 +99,7 @@ public class StartWorkflows implements Callable<Integer> {
 
     ids.forEach(id -> outcomes.put(id, Accounting.Outcome.RUNNING));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (!finished) writeSummary("interrupted before every workflow closed", -1);
+      if (!summaryWritten) writeSummary("interrupted before every workflow closed", -1);
     }));
     return awaitAll(client, ids);
   }
@@ -243,7 +243,7 @@ public class StartWorkflows implements Callable<Integer> {
     } catch (IOException e) {
       System.err.println("error: cannot write " + out.resolve("summary.json") + ": " + e.getMessage());
     }
-    finished = incomplete == null;
+    summaryWritten = true; // the Ctrl-C hook must not overwrite a final or explained partial summary
     return s;
   }
 }

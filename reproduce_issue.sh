@@ -142,7 +142,10 @@ temporal_experiment() { # OUTDIR INTERVAL WORKERS
     --address "$ADDRESS" --wait --events "$out/events" --run-id "$run" --out "$out" || rc=$?
   stop_named activity-worker
   stop_named workflow-worker
-  [[ $rc == 0 ]] || die "the experiment stopped early (exit $rc); what was measured is in $out/summary.json"
+  if [[ $rc != 0 ]]; then
+    [[ -f "$out/summary.json" ]] && die "the experiment stopped early (exit $rc); what was measured is in $out/summary.json"
+    die "the experiment stopped early (exit $rc), before anything was measured; logs in $out"
+  fi
 }
 
 # The seed's five shutdown-hang cases: graceful timeout 10 s, one workflow each, the worker restarting
