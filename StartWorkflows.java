@@ -73,6 +73,7 @@ public class StartWorkflows implements Callable<Integer> {
   private final Map<String, Accounting.Outcome> outcomes = new ConcurrentHashMap<>();
   private final List<ObjectNode> explained = Collections.synchronizedList(new ArrayList<>());
   private volatile boolean summaryWritten;
+  private double startSeconds;
 
   public static void main(String[] args) {
     Workflows.quietLogging();
@@ -136,10 +137,7 @@ public class StartWorkflows implements Callable<Integer> {
     startSeconds = secs;
   }
 
-  private double startSeconds;
-
   private int awaitAll(WorkflowClient client, List<String> ids) throws Exception {
-    var records = Accounting.WorkerRecords.read(events); // re-read each round: workers keep writing
     List<String> open = new ArrayList<>(ids);
     long began = System.currentTimeMillis(), lastAnswer = began, lastProgress = 0, lastCloseMs = 0;
     ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -167,7 +165,7 @@ public class StartWorkflows implements Callable<Integer> {
           }
         }
         if (!closed.isEmpty()) {
-          records = Accounting.WorkerRecords.read(events);
+          var records = Accounting.WorkerRecords.read(events); // re-read: the workers keep writing
           for (String[] c : closed) {
             var status = WorkflowExecutionStatus.valueOf(c[1]);
             if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {

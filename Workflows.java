@@ -151,8 +151,9 @@ public class Workflows {
       } catch (IOException e) {
         throw new Fail("cannot read Temporal client configuration: " + e.getMessage());
       }
-      var stubOptions = io.temporal.serviceclient.WorkflowServiceStubsOptions.newBuilder(profile.toWorkflowServiceStubsOptions());
-      String target = address != null ? address : profile.toWorkflowServiceStubsOptions().getTarget();
+      var profileStubs = profile.toWorkflowServiceStubsOptions();
+      var stubOptions = io.temporal.serviceclient.WorkflowServiceStubsOptions.newBuilder(profileStubs);
+      String target = address != null ? address : profileStubs.getTarget();
       if (target == null || target.isBlank()) target = "localhost:7233";
       stubOptions.setTarget(target);
       var clientOptions = profile.toWorkflowClientOptions();

@@ -359,12 +359,16 @@ start_daprd() {
     --dapr-http-port "$DAPR_HTTP" --dapr-grpc-port "$DAPR_GRPC" --metrics-port 59092 --dapr-listen-addresses 127.0.0.1 \
     --placement-host-address "localhost:$PLACEMENT_PORT" --scheduler-host-address "localhost:$SCHEDULER_PORT" \
     --resources-path "$RESOURCES" --config "$KIT/dapr/config.yaml" --log-level info
+  sidecar_healthy 60 && return 0
+  tail -20 "$RUN_DIR/daprd.log" >&2; die "the Dapr sidecar did not become healthy within 60 s (log: $RUN_DIR/daprd.log)"
+}
+sidecar_healthy() { # SECONDS: whether daprd's /v1.0/healthz answered 204 within them
   local i
-  for ((i = 0; i < 600; i++)); do
+  for ((i = 0; i < $1 * 10; i++)); do
     [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DAPR_HTTP/v1.0/healthz")" == 204 ]] && return 0
     sleep 0.1
   done
-  tail -20 "$RUN_DIR/daprd.log" >&2; die "the Dapr sidecar did not become healthy within 60 s (log: $RUN_DIR/daprd.log)"
+  return 1
 }
 wait_app() {
   local i
@@ -433,6 +437,7 @@ local_logs() { :; }
 compose() { docker compose -f "$KIT/docker-compose.yml" --profile dapr "$@"; }
 docker_up() { # VERSION (the images are pinned in docker-compose.yml)
   [[ "$1" == 1.15.8 ]] || die "--docker runs the images pinned in docker-compose.yml (1.15.8); edit it for other versions"
+  [[ $MODE == ttl ]] && die "--mode ttl with --docker: not supported; the TTL mode edits the state store component per run, which the local stack does"
   BUILT=1.15.8
   say "building DaprApp.jar with jbang for the app container (build/docker/)"
   mkdir -p "$KIT/build/docker"
@@ -440,24 +445,14 @@ docker_up() { # VERSION (the images are pinned in docker-compose.yml)
   say "docker compose: clean up a previous stack, then start fresh"
   compose down -v >&2 || true
   RESOURCES="$KIT/dapr/components"
-  [[ $MODE == ttl ]] && die "--mode ttl with --docker: not supported; the TTL mode edits the state store component per run, which the local stack does"
   compose up -d >&2
-  local i
-  for ((i = 0; i < 1200; i++)); do
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DAPR_HTTP/v1.0/healthz")" == 204 ]] && break
-    sleep 0.1
-  done
+  sidecar_healthy 120 || true # the app's /health below is what must answer
   wait_app
 }
 docker_kill() { compose kill redis dapr >&2; }
 docker_restore() {
   compose up -d redis dapr >&2
-  local i
-  for ((i = 0; i < 600; i++)); do
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DAPR_HTTP/v1.0/healthz")" == 204 ]] && return 0
-    sleep 0.1
-  done
-  die "the sidecar did not come back within 60 s (docker compose logs dapr)"
+  sidecar_healthy 60 || die "the sidecar did not come back within 60 s (docker compose logs dapr)"
 }
 docker_logs() {
   compose logs --no-color app >"$RUN_DIR/app.log" 2>&1 || true
