@@ -2,20 +2,17 @@
 //JAVA 17+
 //DEPS io.dapr:dapr-sdk-workflows:1.16.1
 //DEPS io.javalin:javalin:6.7.0
-//DEPS info.picocli:picocli:4.7.7
-//DEPS org.slf4j:slf4j-simple:2.0.17
+//SOURCES kit/Cli.java kit/Orphans.java
 
-// The Dapr half: a Javalin app with the seed's Hello World workflow (10 rounds of 3 parallel activities,
-// with the retry policy Diagrid suggested). Each activity execution asks the sidecar for its own
-// workflow instance first, so every execution that runs after the instance's state is gone is counted
-// as orphaned, and GET /stats tells how many there were: the evidence of the bug, from the app itself.
+// The Dapr half (main.py of the original): an HTTP app with the seed's Hello World workflow, 10 rounds of
+// 3 parallel activities with the retry policy Diagrid suggested. Each activity execution first asks
+// whether its workflow instance still exists, and writes down the answer and why: an execution counts as
+// orphaned only when the sidecar says "no such instance" twice and the state store holds none of the
+// instance's keys. GET /stats gives the app's own counts; --records keeps one JSON line per execution.
 //
-// SDK: io.dapr:dapr-sdk-workflows 1.16.1 (Maven Central has no 1.15 final; 0.15.0-rc-6 is the 1.15
-// line's release candidate). It speaks to 1.15 sidecars as well as 1.16/1.17 ones.
+// SDK: io.dapr:dapr-sdk-workflows 1.16.1 (Maven Central has no 1.15 final); it drives 1.15 sidecars too.
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dapr.durabletask.Task;
 import io.dapr.workflows.Workflow;
 import io.dapr.workflows.WorkflowActivity;
 import io.dapr.workflows.WorkflowActivityContext;
@@ -27,16 +24,29 @@ import io.dapr.workflows.client.WorkflowInstanceStatus;
 import io.dapr.workflows.runtime.WorkflowRuntime;
 import io.dapr.workflows.runtime.WorkflowRuntimeBuilder;
 import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import picocli.CommandLine;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,7 +54,7 @@ import picocli.CommandLine.Option;
     name = "DaprApp",
     mixinStandardHelpOptions = true,
     description = {
-      "HTTP app with a Dapr workflow whose activities report when they run without their workflow's state.",
+      "HTTP app with a Dapr workflow whose activities record whether their workflow instance still exists.",
       "The sidecar is found through DAPR_GRPC_PORT / DAPR_HTTP_PORT (defaults 50001 / 3500).",
       "Routes: GET /, GET /health, POST /workflow/hello, GET /workflow/{id}, GET /stats"
     })
@@ -52,141 +62,51 @@ public class DaprApp implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8999", description = "HTTP port (default: ${DEFAULT-VALUE})")
   int port;
 
-  @Option(names = "--activity-seconds", defaultValue = "10", description = "How long an activity with a live workflow sleeps (default: ${DEFAULT-VALUE})")
+  @Option(names = "--activity-seconds", defaultValue = "10", description = "How long an activity with a live workflow runs (default: ${DEFAULT-VALUE})")
   double activitySeconds;
 
-  @Option(names = "--no-workflow-runtime", hidden = true, description = "Serve HTTP only (tests of the routes)")
-  boolean noRuntime;
+  @Option(names = "--records", description = "Append one JSON line per activity execution here (what it found, and why it was classified so)")
+  Path records;
 
-  static final ObjectMapper JSON = new ObjectMapper();
-  static final Stats STATS = new Stats();
-  static volatile DaprWorkflowClient client;
-  static volatile double sleepSeconds = 10;
+  @Option(names = "--state-store", description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
+  String stateStore;
+
+  static final Logger log = LoggerFactory.getLogger(DaprApp.class);
 
   public static void main(String[] args) {
-    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+    Cli.quietLogging("DaprApp");
     System.setProperty("org.slf4j.simpleLogger.log.io.javalin", "warn");
     System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
-    CommandLine cl = new CommandLine(new DaprApp());
-    cl.setParameterExceptionHandler((ex, a) -> {
-      System.err.println("error: " + ex.getMessage() + " (see --help)");
-      return 2;
-    });
-    cl.setExecutionExceptionHandler((ex, c, p) -> {
-      System.err.println("error: " + ex.getMessage());
-      return 2;
-    });
-    int rc = cl.execute(args);
+    int rc = Cli.run(new DaprApp(), args);
     if (rc != 0) System.exit(rc);
   }
 
   @Override
-  public Integer call() {
-    if (port < 1 || port > 65535) throw new IllegalArgumentException("--port must be 1-65535, got " + port);
-    if (!(activitySeconds >= 0)) throw new IllegalArgumentException("--activity-seconds must not be negative");
-    sleepSeconds = activitySeconds;
-    if (!noRuntime) {
-      client = new DaprWorkflowClient();
-      WorkflowRuntime runtime = new WorkflowRuntimeBuilder()
-          .registerWorkflow(HelloWorkflow.class)
-          .registerActivity(HelloActivity.NAME, new HelloActivity())
-          .build();
+  public Integer call() throws Exception {
+    if (port < 1 || port > 65535) throw new Cli.Fail("--port must be 1-65535, got " + port);
+    Cli.nonNegative(activitySeconds, "--activity-seconds");
+    Checks checks = new Checks(new DaprWorkflowClient(), StateStore.of(stateStore), records == null ? null : new Cli.JsonLines(records));
+    HelloActivity.checks = checks;
+    HelloActivity.sleepSeconds = activitySeconds;
+    try (WorkflowRuntime runtime = new WorkflowRuntimeBuilder()
+        .registerWorkflow(HelloWorkflow.class)
+        .registerActivity(HelloActivity.NAME, new HelloActivity())
+        .build()) {
       runtime.start(false); // reconnects by itself when the sidecar comes back
+      Javalin app = new Routes(checks).register(Javalin.create());
+      try {
+        app.start("0.0.0.0", port);
+      } catch (RuntimeException e) {
+        throw new Cli.Fail("cannot listen on port " + port + ": " + Cli.firstLine(e.getMessage()));
+      }
+      log.info("DaprApp on http://localhost:{} (sidecar gRPC port {}, state store {})", port,
+          System.getenv().getOrDefault("DAPR_GRPC_PORT", "50001"), stateStore == null ? "not checked" : stateStore);
+      new CountDownLatch(1).await(); // serves until the process is stopped
     }
-    Javalin app = routes(Javalin.create());
-    try {
-      app.start("0.0.0.0", port);
-    } catch (RuntimeException e) {
-      throw new IllegalStateException("cannot listen on port " + port + ": " + e.getMessage());
-    }
-    System.out.printf("DaprApp on http://localhost:%d (sidecar gRPC port %s)%n", port, System.getenv().getOrDefault("DAPR_GRPC_PORT", "50001"));
     return 0;
   }
 
-  static Javalin routes(Javalin app) {
-    app.get("/", ctx -> ctx.json(Map.of(
-        "message", "Dapr workflow: activities that keep running after workflow state is lost",
-        "endpoints", Map.of(
-            "GET /health", "health check",
-            "POST /workflow/hello", "start the Hello World workflow; body {\"instance_id\": \"...\"} (optional)",
-            "GET /workflow/{id}", "the instance's state, 404 when not found",
-            "GET /stats", "activity executions: total, per instance, and how many ran without their workflow"))));
-    app.get("/health", ctx -> ctx.json(Map.of("status", "healthy", "message", "DaprApp is running", "timestamp", Instant.now().toString())));
-    app.post("/workflow/hello", ctx -> {
-      String id;
-      try {
-        String body = ctx.body();
-        JsonNode json = body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
-        if (json == null || !json.isObject()) throw new IllegalArgumentException("the body must be a JSON object");
-        JsonNode given = json.get("instance_id");
-        if (given != null && !given.isNull() && (!given.isTextual() || given.asText().isBlank())) throw new IllegalArgumentException("instance_id must be a non-empty string");
-        id = given == null || given.isNull() ? "hello-world-" + UUID.randomUUID() : given.asText();
-      } catch (Exception e) {
-        ctx.status(400).json(Map.of("error", "malformed request: " + oneLine(e.getMessage())));
-        return;
-      }
-      if (client == null) {
-        ctx.status(500).json(Map.of("error", "failed to schedule the workflow: the workflow runtime is not running"));
-        return;
-      }
-      try {
-        client.scheduleNewWorkflow(HelloWorkflow.class, null, id);
-      } catch (Exception e) {
-        ctx.status(500).json(Map.of("error", "failed to schedule the workflow: " + oneLine(e.getMessage())));
-        return;
-      }
-      ctx.json(Map.of("instance_id", id, "status", "started", "message", "Hello World workflow started"));
-    });
-    app.get("/workflow/{id}", ctx -> {
-      String id = ctx.pathParam("id");
-      if (client == null) {
-        ctx.status(500).json(Map.of("error", "the workflow runtime is not running"));
-        return;
-      }
-      WorkflowInstanceStatus s;
-      try {
-        s = lookUp(id);
-      } catch (Exception e) {
-        ctx.status(502).json(Map.of("error", "the sidecar did not answer: " + oneLine(e.getMessage())));
-        return;
-      }
-      if (s == null) {
-        ctx.status(404).json(Map.of("instance_id", id, "error", "workflow instance not found"));
-        return;
-      }
-      ObjectNode out = JSON.createObjectNode().put("instance_id", s.getInstanceId()).put("name", s.getName())
-          .put("runtime_status", String.valueOf(s.getRuntimeStatus()));
-      if (s.getCreatedAt() != null) out.put("created_at", s.getCreatedAt().toString());
-      if (s.getLastUpdatedAt() != null) out.put("last_updated_at", s.getLastUpdatedAt().toString());
-      ctx.json(out);
-    });
-    app.get("/stats", ctx -> ctx.json(STATS.toJson()));
-    return app;
-  }
-
-  /**
-   * The instance's state, or null when the sidecar has none. A missing instance looks different by
-   * version: 1.15 throws gRPC UNKNOWN "no such instance exists"; 1.16 and later answer with an empty
-   * name and id (status still RUNNING).
-   */
-  static WorkflowInstanceStatus lookUp(String id) {
-    try {
-      WorkflowInstanceStatus s = client.getInstanceState(id, false);
-      if (s == null || s.getName() == null || s.getName().isEmpty() || s.getInstanceId() == null || s.getInstanceId().isEmpty()) return null;
-      return s;
-    } catch (RuntimeException e) {
-      String m = String.valueOf(e.getMessage()).toLowerCase();
-      if (m.contains("no such instance") || m.contains("not found")) return null;
-      throw e;
-    }
-  }
-
-  static String oneLine(String s) {
-    if (s == null) return "";
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
+  // ----------------------------------------------------------------------------------- workflow
 
   /** 10 rounds of 3 parallel activities, with the retry policy of the seed. */
   public static class HelloWorkflow implements Workflow {
@@ -205,7 +125,7 @@ public class DaprApp implements Callable<Integer> {
         // The activity context carries no workflow instance id, so it travels in the input.
         String id = ctx.getInstanceId();
         for (int round = 1; round <= 10; round++) {
-          List<io.dapr.durabletask.Task<String>> tasks = new ArrayList<>();
+          List<Task<String>> tasks = new ArrayList<>();
           for (int i = 0; i < 3; i++) tasks.add(ctx.callActivity(HelloActivity.NAME, id, options, String.class));
           ctx.allOf(tasks).await();
           if (!ctx.isReplaying()) ctx.getLogger().info("Workflow {} finished round {}", id, round);
@@ -215,28 +135,24 @@ public class DaprApp implements Callable<Integer> {
     }
   }
 
+  /** The expensive call of the original (an LLM call, say): first it records whether its workflow still exists. */
   public static class HelloActivity implements WorkflowActivity {
     static final String NAME = "hello_world_activity";
+    static volatile Checks checks;
+    static volatile double sleepSeconds = 10;
 
     @Override
     public Object run(WorkflowActivityContext ctx) {
       String id = ctx.getInput(String.class);
-      boolean found;
-      try {
-        found = lookUp(id) != null;
-      } catch (RuntimeException e) {
-        // Sidecar unreachable: we cannot tell; count the execution, not as orphaned.
-        System.out.printf("Activity for %s could not check its workflow (%s); running anyway%n", id, oneLine(e.getMessage()));
-        found = true;
-      }
-      STATS.record(id, !found);
-      if (!found) {
-        System.out.printf("No workflow state found for %s but activity is being executed anyways%n", id);
+      Orphans.Execution e = checks.record(id);
+      if (e.kind() == Orphans.Kind.ORPHANED) {
+        System.out.printf("No workflow state found for %s but activity is being executed anyways (%s)%n", id, e.reason());
         return "Done";
       }
+      if (e.kind() != Orphans.Kind.ALIVE) System.out.printf("Activity for %s: %s, %s; running anyway%n", id, e.kind(), e.reason());
       try {
         Thread.sleep((long) (sleepSeconds * 1000));
-      } catch (InterruptedException e) {
+      } catch (InterruptedException ie) {
         Thread.currentThread().interrupt();
       }
       System.out.printf("Hello world! - %s%n", Instant.now());
@@ -244,35 +160,252 @@ public class DaprApp implements Callable<Integer> {
     }
   }
 
-  /** Every activity execution, so the verdict comes from the app's own count, not from log lines. */
-  static class Stats {
-    final AtomicLong total = new AtomicLong(), orphaned = new AtomicLong();
-    final Map<String, long[]> perInstance = new ConcurrentHashMap<>();
-    volatile String lastOrphanedAt;
+  // ------------------------------------------------------------------------------------- checks
 
-    void record(String id, boolean orphan) {
-      total.incrementAndGet();
-      long[] c = perInstance.computeIfAbsent(String.valueOf(id), k -> new long[2]);
-      synchronized (c) {
-        c[0]++;
-        if (orphan) c[1]++;
-      }
-      if (orphan) {
-        orphaned.incrementAndGet();
-        lastOrphanedAt = Instant.now().toString();
+  /** Asks the sidecar and the state store about an instance, classifies, and keeps the app's own counts. */
+  static final class Checks {
+    final DaprWorkflowClient client;
+    final StateStore store;
+    final Cli.JsonLines records;
+    final Map<String, Orphans.Counts> perInstance = new ConcurrentHashMap<>();
+    volatile Orphans.Counts total = Orphans.Counts.ZERO;
+    volatile Long lastOrphanedMs;
+
+    Checks(DaprWorkflowClient client, StateStore store, Cli.JsonLines records) {
+      this.client = client;
+      this.store = store;
+      this.records = records;
+    }
+
+    record Look(Orphans.Answer answer, WorkflowInstanceStatus status, String detail) {}
+
+    /**
+     * One look. A missing instance has two shapes by version: 1.15 throws "no such instance exists";
+     * 1.16 and later answer with an empty name and id. Any other error is no answer at all.
+     */
+    Look look(String id) {
+      try {
+        WorkflowInstanceStatus s = client.getInstanceState(id, false);
+        if (s == null || blank(s.getName()) || blank(s.getInstanceId())) return new Look(Orphans.Answer.MISSING, null, "empty reply");
+        return new Look(Orphans.Answer.FOUND, s, String.valueOf(s.getRuntimeStatus()));
+      } catch (RuntimeException e) {
+        String m = Cli.firstLine(String.valueOf(e.getMessage()));
+        if (m.contains("no such instance exists")) return new Look(Orphans.Answer.MISSING, null, m);
+        return new Look(Orphans.Answer.ERROR, null, m);
       }
     }
 
-    ObjectNode toJson() {
-      ObjectNode o = JSON.createObjectNode().put("total_executions", total.get()).put("orphaned_executions", orphaned.get());
-      o.put("last_orphaned_at", lastOrphanedAt);
-      ObjectNode per = o.putObject("per_instance");
-      perInstance.forEach((id, c) -> {
-        synchronized (c) {
-          per.putObject(id).put("executions", c[0]).put("orphaned", c[1]);
+    Orphans.Execution record(String id) {
+      long began = System.currentTimeMillis();
+      Look first = look(id), second = null;
+      Integer keys = null;
+      if (first.answer() == Orphans.Answer.MISSING) {
+        sleep(200); // a second look, a moment later: a transient answer does not make an orphan
+        second = look(id);
+        if (second.answer() == Orphans.Answer.MISSING && store != null) keys = store.keysOf(id);
+      }
+      Orphans.Execution e = Orphans.classify(id, began, first.answer(), second == null ? null : second.answer(), keys,
+          first.detail() + (second == null ? "" : " / " + second.detail()));
+      synchronized (this) {
+        total = total.plus(e.kind());
+        perInstance.merge(id, Orphans.Counts.ZERO.plus(e.kind()), (a, b) -> a.plus(e.kind()));
+        if (e.kind() == Orphans.Kind.ORPHANED) lastOrphanedMs = began;
+      }
+      if (records != null) {
+        try {
+          records.append(e);
+        } catch (Cli.Fail f) {
+          System.out.println("error: " + f.getMessage()); // the verdict sees the records and /stats disagree
         }
-      });
-      return o;
+      }
+      return e;
+    }
+
+    Orphans.Stats stats() {
+      return new Orphans.Stats(total, new java.util.TreeMap<>(perInstance), lastOrphanedMs);
+    }
+  }
+
+  /** Just enough of Redis's protocol to count an instance's actor-state keys (appId||actorType||instanceId||key). */
+  record StateStore(String host, int port) {
+    static StateStore of(String hostPort) {
+      if (hostPort == null) return null;
+      int colon = hostPort.lastIndexOf(':');
+      try {
+        return new StateStore(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+      } catch (RuntimeException e) {
+        throw new Cli.Fail("--state-store takes HOST:PORT, got '" + hostPort + "'");
+      }
+    }
+
+    /** The number of keys naming this instance as the workflow actor's id, or -1 when Redis cannot be read. */
+    int keysOf(String instanceId) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(host, port), 2000);
+        s.setSoTimeout(2000);
+        OutputStream out = s.getOutputStream();
+        InputStream in = new BufferedInputStream(s.getInputStream());
+        String cursor = "0";
+        int keys = 0;
+        do {
+          send(out, "SCAN", cursor, "MATCH", "*||" + instanceId + "||*", "COUNT", "1000");
+          List<Object> reply = (List<Object>) read(in);
+          cursor = (String) reply.get(0);
+          keys += ((List<?>) reply.get(1)).size();
+        } while (!cursor.equals("0"));
+        return keys;
+      } catch (IOException | RuntimeException e) {
+        return -1;
+      }
+    }
+
+    static void send(OutputStream out, String... words) throws IOException {
+      StringBuilder sb = new StringBuilder("*" + words.length + "\r\n");
+      for (String w : words) sb.append('$').append(w.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(w).append("\r\n");
+      out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    }
+
+    static Object read(InputStream in) throws IOException {
+      int type = in.read();
+      String line = readLine(in);
+      switch (type) {
+        case '*': {
+          int n = Integer.parseInt(line);
+          List<Object> items = new ArrayList<>();
+          for (int i = 0; i < n; i++) items.add(read(in));
+          return items;
+        }
+        case '$': {
+          int n = Integer.parseInt(line);
+          if (n < 0) return null;
+          byte[] b = in.readNBytes(n + 2);
+          return new String(b, 0, n, StandardCharsets.UTF_8);
+        }
+        case '+': case ':': return line;
+        default: throw new IOException("Redis said: " + line);
+      }
+    }
+
+    static String readLine(InputStream in) throws IOException {
+      StringBuilder sb = new StringBuilder();
+      for (int c; (c = in.read()) != '\r'; ) {
+        if (c < 0) throw new IOException("connection closed");
+        sb.append((char) c);
+      }
+      in.read(); // \n
+      return sb.toString();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------- routes
+
+  /** The HTTP API of the original; the client's mistakes are 4xx with a one-line JSON error. */
+  static final class Routes {
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    final Checks checks;
+    final Set<String> scheduled = ConcurrentHashMap.newKeySet();
+
+    Routes(Checks checks) {
+      this.checks = checks;
+    }
+
+    Javalin register(Javalin app) {
+      app.get("/", this::index);
+      app.get("/health", ctx -> ctx.json(Map.of("status", "healthy", "message", "DaprApp is running", "timestamp", Instant.now().toString())));
+      app.post("/workflow/hello", this::start);
+      app.get("/workflow/{id}", this::instance);
+      app.get("/stats", ctx -> ctx.json(checks == null ? new Orphans.Stats(Orphans.Counts.ZERO, Map.of(), null) : checks.stats()));
+      app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal error: " + Cli.firstLine(e.getMessage())));
+      return app;
+    }
+
+    void index(Context ctx) {
+      ctx.json(Map.of(
+          "message", "Dapr workflow: activities that keep running after workflow state is lost",
+          "endpoints", Map.of(
+              "GET /health", "health check",
+              "POST /workflow/hello", "start the Hello World workflow; body {\"instance_id\": \"...\"} (optional)",
+              "GET /workflow/{id}", "the instance's state, 404 when not found",
+              "GET /stats", "activity executions: total, per instance, orphaned, and those whose checks disagreed")));
+    }
+
+    void start(Context ctx) {
+      String id;
+      try {
+        var json = ctx.body().isBlank() ? Cli.JSON.createObjectNode() : Cli.JSON.readTree(ctx.body());
+        if (json == null || !json.isObject()) throw new IllegalArgumentException("the body must be a JSON object");
+        var given = json.get("instance_id");
+        if (given != null && !given.isNull() && !given.isTextual()) throw new IllegalArgumentException("instance_id must be a string");
+        id = given == null || given.isNull() ? "hello-world-" + UUID.randomUUID() : given.asText();
+        if (!ID.matcher(id).matches()) {
+          throw new IllegalArgumentException("instance_id must be 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+        }
+      } catch (Exception e) {
+        error(ctx, 400, "malformed request: " + Cli.firstLine(e.getMessage()));
+        return;
+      }
+      if (checks == null) {
+        error(ctx, 503, "failed to schedule the workflow: the workflow runtime is not running");
+        return;
+      }
+      if (!scheduled.add(id) || checks.look(id).answer() == Orphans.Answer.FOUND) {
+        error(ctx, 409, "workflow instance " + id + " already exists");
+        return;
+      }
+      try {
+        checks.client.scheduleNewWorkflow(HelloWorkflow.class, null, id);
+        checks.client.waitForInstanceStart(id, Duration.ofSeconds(30), false); // the SDK's own wait
+      } catch (TimeoutException e) {
+        error(ctx, 504, "the workflow was scheduled but did not start within 30 s");
+        return;
+      } catch (Exception e) {
+        scheduled.remove(id);
+        error(ctx, 502, "failed to schedule the workflow: " + Cli.firstLine(e.getMessage()));
+        return;
+      }
+      ctx.json(Map.of("instance_id", id, "status", "started", "message", "Hello World workflow started"));
+    }
+
+    void instance(Context ctx) {
+      String id = ctx.pathParam("id");
+      if (!ID.matcher(id).matches()) {
+        error(ctx, 400, "malformed instance id");
+        return;
+      }
+      if (checks == null) {
+        error(ctx, 503, "the workflow runtime is not running");
+        return;
+      }
+      Checks.Look l = checks.look(id);
+      switch (l.answer()) {
+        case MISSING -> ctx.status(404).json(Map.of("instance_id", id, "error", "workflow instance not found"));
+        case ERROR -> error(ctx, 502, "the sidecar did not answer: " + l.detail());
+        case FOUND -> {
+          var s = l.status();
+          var out = Cli.JSON.createObjectNode().put("instance_id", s.getInstanceId()).put("name", s.getName())
+              .put("runtime_status", String.valueOf(s.getRuntimeStatus()));
+          if (s.getCreatedAt() != null) out.put("created_at", s.getCreatedAt().toString());
+          if (s.getLastUpdatedAt() != null) out.put("last_updated_at", s.getLastUpdatedAt().toString());
+          ctx.json(out);
+        }
+      }
+    }
+
+    static void error(Context ctx, int status, String message) {
+      ctx.status(status).json(Map.of("error", message));
+    }
+  }
+
+  static boolean blank(String s) {
+    return s == null || s.isEmpty();
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -1,31 +1,38 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Workflows.java Accounting.java
+//SOURCES Workflows.java kit/Report.java kit/Charts.java
 
 // Starts COUNT HelloWorkflows and, with --wait, stays until every one has closed, then explains each:
 // completed, lost (with the worker it was handed to), failed for another reason, or still running.
+// The wait asks the server's visibility store about this run only; histories are fetched only for the
+// workflows that did not complete, and the workers' records are read incrementally.
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.temporal.api.common.v1.WorkflowType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
+import io.temporal.common.converter.DefaultDataConverter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,7 +41,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "StartWorkflows",
     mixinStandardHelpOptions = true,
-    description = "Starts COUNT workflows on task queue 'workflows'; with --wait, waits for all to close and accounts for every one.")
+    description = "Starts COUNT workflows; with --wait, waits for all to close and accounts for every one.")
 public class StartWorkflows implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", defaultValue = "10", description = "Number of workflows to start (default: ${DEFAULT-VALUE})")
   int count;
@@ -48,10 +55,16 @@ public class StartWorkflows implements Callable<Integer> {
   @Option(names = {"--activity-heartbeat-timeout", "--activity_heartbeat_timeout"}, description = "Heartbeat timeout, seconds; the activity heartbeats every 0.1 s when set")
   Double heartbeatTimeout;
 
+  @Option(names = "--task-queue", defaultValue = Workflows.WORKFLOW_QUEUE, description = "Workflow task queue (default: ${DEFAULT-VALUE})")
+  String taskQueue;
+
+  @Option(names = "--activity-task-queue", defaultValue = Workflows.ACTIVITY_QUEUE, description = "Task queue the activity is scheduled on, where the chaos workers poll (default: ${DEFAULT-VALUE})")
+  String activityTaskQueue;
+
   @Option(names = "--wait", description = "Wait until every workflow has closed, then print and write the accounting")
   boolean wait;
 
-  @Option(names = "--events", defaultValue = "results/events", description = "Where ActivityWorker writes its restart and execution logs (default: ${DEFAULT-VALUE})")
+  @Option(names = "--events", defaultValue = "results/events", description = "Where ActivityWorker writes its restart and execution records (default: ${DEFAULT-VALUE})")
   Path events;
 
   @Option(names = "--run-id", description = "Names the workflows hello-<run-id>-<i> and the results folder (default: a new timestamp)")
@@ -66,182 +79,211 @@ public class StartWorkflows implements Callable<Integer> {
   @Option(names = "--max-wait", defaultValue = "0", description = "With --wait, give up after this many seconds, 0 for never (default: ${DEFAULT-VALUE})")
   double maxWait;
 
-  @Mixin Workflows.Connection connection;
+  @Option(names = "--interval", description = "Recorded in the summary: the restart interval the chaos workers were started with")
+  Double interval;
+
+  @Option(names = "-n", description = "Recorded in the summary: how many chaos workers were started")
+  Integer workers;
+
+  @Mixin Temporal.Connection connection;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  private final Map<String, Accounting.Outcome> outcomes = new ConcurrentHashMap<>();
-  private final List<ObjectNode> explained = Collections.synchronizedList(new ArrayList<>());
-  private volatile boolean summaryWritten;
-  private double startSeconds;
+  private static final Logger log = LoggerFactory.getLogger(StartWorkflows.class);
+  private static final int MAX_COUNT = 1_000_000;
+
+  /** Filled as the run goes, so a Ctrl-C or a dead server still leaves a partial summary of what is known. */
+  private final Map<String, Loss.Outcome> outcomes = new ConcurrentHashMap<>();
+  private final List<Loss.Explained> explained = new ArrayList<>();
+  private final AtomicReference<Path> written = new AtomicReference<>();
+  private Events.Records records;
+  private Double startSeconds, drainSeconds;
+  private long firstStartMs, lastCloseMs;
 
   public static void main(String[] args) {
-    Workflows.quietLogging();
-    System.exit(Workflows.run(new StartWorkflows(), args));
+    Cli.quietLogging("StartWorkflows");
+    System.exit(Cli.run(new StartWorkflows(), args));
   }
 
   @Override
   public Integer call() throws Exception {
-    if (count < 0) throw new Workflows.Fail("COUNT must not be negative, got " + count);
-    Workflows.requirePositive(activityTimeout, "--activity-timeout");
-    if (activitySleep < 0 || Double.isNaN(activitySleep)) throw new Workflows.Fail("--activity-sleep must not be negative, got " + activitySleep);
-    if (heartbeatTimeout != null) Workflows.requirePositive(heartbeatTimeout, "--activity-heartbeat-timeout");
-    if (maxWait < 0) throw new Workflows.Fail("--max-wait must not be negative");
-    if (runId == null) runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
-    if (!runId.matches("[A-Za-z0-9._-]+")) throw new Workflows.Fail("--run-id may hold only letters, digits, '.', '_' and '-'");
-    if (accountOnly && !spec.commandLine().getParseResult().hasMatchedOption("--run-id")) throw new Workflows.Fail("--account-only needs the --run-id of the run to account for");
-    if (accountOnly) wait = true;
+    validate();
     if (out == null) out = Path.of("results", runId);
-
-    WorkflowClient client = connection.client("start-workflows@" + ProcessHandle.current().pid());
-    List<String> ids = Accounting.ids(runId, count);
-    if (!accountOnly) start(client, ids);
+    connection.client("start-workflows@" + ProcessHandle.current().pid());
+    List<String> ids = ids(runId, count);
+    if (!accountOnly) start(ids);
     if (!wait) return 0;
 
-    ids.forEach(id -> outcomes.put(id, Accounting.Outcome.RUNNING));
+    records = new Events.Records(events);
+    ids.forEach(id -> outcomes.put(id, Loss.Outcome.RUNNING));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (!summaryWritten) writeSummary("interrupted before every workflow closed", -1);
+      if (written.get() == null) writeSummary("interrupted before every workflow was accounted for", null);
     }));
-    return awaitAll(client, ids);
-  }
-
-  private void start(WorkflowClient client, List<String> ids) throws Exception {
-    var params = new Workflows.Params(activityTimeout, activitySleep, heartbeatTimeout);
-    long t0 = System.nanoTime();
-    AtomicInteger done = new AtomicInteger();
-    // Starting is one round trip each; 32 in flight keeps 1,000 starts within a few seconds.
-    ExecutorService pool = Executors.newFixedThreadPool(32);
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (String id : ids) {
-        futures.add(pool.submit(() -> {
-          var stub = client.newWorkflowStub(Workflows.HelloWorkflow.class,
-              WorkflowOptions.newBuilder().setTaskQueue(Workflows.WORKFLOW_QUEUE).setWorkflowId(id).build());
-          WorkflowClient.start(stub::run, params);
-          int n = done.incrementAndGet();
-          if (n % 100 == 0) System.out.printf("Started %d/%d workflows%n", n, ids.size());
-        }));
-      }
-      for (Future<?> f : futures) {
-        try {
-          f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-          throw new Workflows.Fail("starting workflows failed after " + done.get() + " of " + ids.size() + ": " + Workflows.firstLine(e.getCause().getMessage()));
-        }
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("Started %d workflows (run %s) in %.2f s, %.0f/s%n", ids.size(), runId, secs, ids.isEmpty() ? 0 : ids.size() / secs);
-    startSeconds = secs;
-  }
-
-  private int awaitAll(WorkflowClient client, List<String> ids) throws Exception {
-    List<String> open = new ArrayList<>(ids);
-    long began = System.currentTimeMillis(), lastAnswer = began, lastProgress = 0, lastCloseMs = 0;
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    try {
-      while (!open.isEmpty()) {
-        List<Future<WorkflowExecutionInfo>> infos = new ArrayList<>();
-        for (String id : open) infos.add(pool.submit(() -> describe(id)));
-        List<String> stillOpen = new ArrayList<>();
-        List<String[]> closed = new ArrayList<>();
-        boolean anyAnswer = false;
-        for (int i = 0; i < open.size(); i++) {
-          WorkflowExecutionInfo info;
-          try {
-            info = infos.get(i).get();
-            anyAnswer = true;
-          } catch (java.util.concurrent.ExecutionException e) {
-            stillOpen.add(open.get(i));
-            continue;
-          }
-          if (info.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
-            stillOpen.add(open.get(i));
-          } else {
-            closed.add(new String[] {open.get(i), info.getStatus().name()});
-            lastCloseMs = Math.max(lastCloseMs, Accounting.millis(info.getCloseTime()));
-          }
-        }
-        if (!closed.isEmpty()) {
-          var records = Accounting.WorkerRecords.read(events); // re-read: the workers keep writing
-          for (String[] c : closed) {
-            var status = WorkflowExecutionStatus.valueOf(c[1]);
-            if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
-              outcomes.put(c[0], Accounting.Outcome.COMPLETED);
-            } else {
-              ObjectNode e = Accounting.explain(client, c[0], status, records);
-              explained.add(e);
-              outcomes.put(c[0], e.path("outcome").asText().equals("lost") ? Accounting.Outcome.LOST : Accounting.Outcome.FAILED_OTHER);
-            }
-          }
-        }
-        open = stillOpen;
-        long now = System.currentTimeMillis();
-        if (anyAnswer || open.isEmpty()) lastAnswer = now;
-        if (now - lastAnswer > 15_000) {
-          writeSummary("the Temporal server stopped answering", -1);
-          throw new Workflows.Fail("the Temporal server at " + connection.target() + " stopped answering for 15 s; partial results in " + out.resolve("summary.json"));
-        }
-        if (now - lastProgress >= 5_000 || open.isEmpty()) {
-          lastProgress = now;
-          System.out.printf("Closed %d/%d (completed %d, lost %d, other %d), %d still running%n",
-              ids.size() - open.size(), ids.size(), tally(Accounting.Outcome.COMPLETED), tally(Accounting.Outcome.LOST),
-              tally(Accounting.Outcome.FAILED_OTHER), open.size());
-        }
-        if (open.isEmpty()) break;
-        if (maxWait > 0 && now - began > maxWait * 1000) {
-          writeSummary("--max-wait of " + maxWait + " s passed with " + open.size() + " workflows still running", -1);
-          System.err.printf("error: %d workflows still running after --max-wait %.0f s; partial results in %s%n", open.size(), maxWait, out.resolve("summary.json"));
-          return 1;
-        }
-        Thread.sleep(500);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    double verdictLatency = lastCloseMs == 0 ? 0 : (System.currentTimeMillis() - lastCloseMs) / 1000.0;
-    ObjectNode s = writeSummary(null, verdictLatency);
-    System.out.print(Accounting.render(s));
-    System.out.println("Summary: " + out.resolve("summary.json"));
+    awaitAll(ids);
+    account(ids);
+    Path summary = writeSummary(null, (System.currentTimeMillis() - lastCloseMs) / 1000.0);
+    System.out.print(Report.render(Cli.readJson(summary, Loss.Summary.class)));
+    System.out.println("Summary: " + summary);
     return 0;
   }
 
-  private WorkflowExecutionInfo describe(String id) {
-    return connection.stubs().blockingStub().withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
-        .describeWorkflowExecution(io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
-            .setNamespace(connection.namespace())
-            .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(id)).build())
-        .getWorkflowExecutionInfo();
+  private void validate() {
+    if (count < 0 || count > MAX_COUNT) throw new Cli.Fail("COUNT must be between 0 and " + MAX_COUNT + ", got " + count);
+    Cli.positive(activityTimeout, "--activity-timeout");
+    Cli.nonNegative(activitySleep, "--activity-sleep");
+    if (heartbeatTimeout != null) Cli.positive(heartbeatTimeout, "--activity-heartbeat-timeout");
+    Cli.nonNegative(maxWait, "--max-wait");
+    if (interval != null) Cli.positive(interval, "--interval");
+    if (workers != null && workers < 1) throw new Cli.Fail("-n must be at least 1, got " + workers);
+    if (accountOnly && !spec.commandLine().getParseResult().hasMatchedOption("--run-id")) throw new Cli.Fail("--account-only needs the --run-id of the run to account for");
+    if (runId == null) runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+    if (!runId.matches("[A-Za-z0-9._:-]{1,100}")) throw new Cli.Fail("--run-id may hold only letters, digits, '.', '_', ':' and '-' (at most 100), got '" + runId + "'");
+    for (String q : List.of(taskQueue, activityTaskQueue)) if (q.isBlank() || q.length() > 200) throw new Cli.Fail("a task queue name must be 1-200 characters, got '" + q + "'");
+    if (accountOnly) wait = true;
   }
 
-  private int tally(Accounting.Outcome o) {
-    return (int) outcomes.values().stream().filter(o::equals).count();
+  /** Starts are independent round trips: up to 64 in flight on the raw async stub. */
+  private void start(List<String> ids) throws Exception {
+    warnIfQueueBusy();
+    var params = new Workflows.Params(activityTimeout, activitySleep, heartbeatTimeout, activityTaskQueue);
+    var input = DefaultDataConverter.newDefaultInstance().toPayloads(params).orElseThrow();
+    String identity = "start-workflows@" + ProcessHandle.current().pid();
+    Semaphore inFlight = new Semaphore(64);
+    AtomicInteger done = new AtomicInteger();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    firstStartMs = System.currentTimeMillis();
+    long t0 = System.nanoTime();
+    var async = connection.stubs().futureStub();
+    for (String id : ids) {
+      if (failure.get() != null) break;
+      inFlight.acquire();
+      var f = async.withDeadlineAfter(30, TimeUnit.SECONDS).startWorkflowExecution(StartWorkflowExecutionRequest.newBuilder()
+          .setNamespace(connection.namespace()).setWorkflowId(id).setWorkflowType(WorkflowType.newBuilder().setName("HelloWorkflow"))
+          .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue)).setInput(input).setIdentity(identity)
+          .setRequestId(UUID.randomUUID().toString()).build());
+      f.addListener(() -> {
+        try {
+          f.get();
+          int n = done.incrementAndGet();
+          if (n % 1000 == 0 || n == ids.size()) log.info("Started {}/{} workflows", n, ids.size());
+        } catch (Exception e) {
+          failure.compareAndSet(null, e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e);
+        } finally {
+          inFlight.release();
+        }
+      }, Runnable::run);
+    }
+    inFlight.acquire(64);
+    if (failure.get() != null) {
+      throw new Cli.Fail("starting workflows failed after " + done.get() + " of " + ids.size() + ": " + Cli.firstLine(failure.get().getMessage()));
+    }
+    startSeconds = (System.nanoTime() - t0) / 1e9;
+    log.info("Started {} workflows (run {}) in {} s, {}/s", ids.size(), runId, String.format("%.2f", startSeconds),
+        ids.isEmpty() ? 0 : Math.round(ids.size() / startSeconds));
+  }
+
+  /** Work an interrupted earlier run left on the same queue would compete for the chaos workers: say so. */
+  private void warnIfQueueBusy() {
+    try {
+      long open = connection.count("TaskQueue = " + Temporal.quote(taskQueue) + " AND ExecutionStatus = 'Running'");
+      if (open > 0) System.err.printf("warning: %d workflows of an earlier run are still open on task queue '%s'; they compete for the same workers%n", open, taskQueue);
+    } catch (RuntimeException e) {
+      // a server without this visibility query: nothing to warn about
+    }
+  }
+
+  private String scope() {
+    return "TaskQueue = " + Temporal.quote(taskQueue) + " AND WorkflowId STARTS_WITH " + Temporal.quote("hello-" + runId + "-");
+  }
+
+  /** Polls the run's counts until every workflow is visible and none is running. */
+  private void awaitAll(List<String> ids) throws InterruptedException {
+    long began = System.currentTimeMillis(), lastAnswer = began, lastProgress = 0;
+    while (true) {
+      long now = System.currentTimeMillis();
+      long total = -1, running = -1;
+      try {
+        total = connection.count(scope());
+        running = connection.count(scope() + " AND ExecutionStatus = 'Running'");
+        lastAnswer = now;
+      } catch (RuntimeException e) {
+        if (!Temporal.unreachable(e)) throw new Cli.Fail("the server refused the visibility query for this run: " + Cli.firstLine(e.getMessage()));
+        if (now - lastAnswer > 15_000) {
+          Path p = writeSummary("the Temporal server stopped answering; statuses unknown for the workflows still shown as running", null);
+          throw new Cli.Fail("the Temporal server at " + connection.target() + " stopped answering for 15 s; partial results in " + p);
+        }
+      }
+      records.refresh(); // keeps the final read small
+      boolean allClosed = total >= ids.size() && running == 0;
+      if (running >= 0 && (now - lastProgress >= 5_000 || allClosed)) {
+        lastProgress = now;
+        log.info("Closed {}/{}, {} still running", total - running, ids.size(), running);
+      }
+      if (allClosed) return;
+      if (maxWait > 0 && now - began > maxWait * 1000) {
+        Path p = writeSummary("--max-wait of " + maxWait + " s passed with " + running + " workflows still running", null);
+        throw new Cli.Fail(running + " workflows still running after --max-wait " + maxWait + " s; partial results in " + p);
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  /** Every closed workflow's status from visibility; the history of each that did not complete, classified. */
+  private void account(List<String> ids) throws Exception {
+    Map<String, WorkflowExecutionInfo> infos = new HashMap<>();
+    for (WorkflowExecutionInfo i : connection.list(scope())) infos.put(i.getExecution().getWorkflowId(), i);
+    List<WorkflowExecutionInfo> failed = new ArrayList<>();
+    for (String id : ids) {
+      WorkflowExecutionInfo i = infos.get(id);
+      if (i == null) throw new Cli.Fail("workflow " + id + " is not in the server's visibility store although it was started");
+      lastCloseMs = Math.max(lastCloseMs, Temporal.millis(i.getCloseTime()));
+      if (firstStartMs == 0 || Temporal.millis(i.getStartTime()) < firstStartMs) firstStartMs = Temporal.millis(i.getStartTime());
+      if (i.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) outcomes.put(id, Loss.Outcome.COMPLETED);
+      else failed.add(i);
+    }
+    drainSeconds = (lastCloseMs - firstStartMs) / 1000.0;
+    records.refresh();
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<Loss.History>> histories = new ArrayList<>();
+      for (WorkflowExecutionInfo i : failed) {
+        histories.add(pool.submit(() -> connection.history(i.getExecution().getWorkflowId(), i.getExecution().getRunId(), i.getStatus())));
+      }
+      for (Future<Loss.History> h : histories) {
+        Loss.Explained e = Loss.classify(h.get(), records);
+        synchronized (explained) {
+          explained.add(e);
+        }
+        outcomes.put(e.workflowId(), e.outcome());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /** Written at the end, and also on Ctrl-C or a dead server, so nothing measured is lost. */
-  private synchronized ObjectNode writeSummary(String incomplete, double verdictLatency) {
-    ObjectNode params = Workflows.JSON.createObjectNode()
-        .put("activity_timeout", activityTimeout).put("activity_sleep", activitySleep)
-        .put("start_seconds", Accounting.round(startSeconds, 3));
-    if (heartbeatTimeout != null) params.put("heartbeat_timeout", heartbeatTimeout);
-    if (verdictLatency >= 0) params.put("verdict_latency_s", Accounting.round(verdictLatency, 3));
-    ObjectNode versions;
-    try {
-      versions = Accounting.versions(connection.stubs(), connection.namespace());
-    } catch (RuntimeException e) {
-      versions = Workflows.JSON.createObjectNode().put("server_version", "unknown");
+  private synchronized Path writeSummary(String incomplete, Double verdictLatency) {
+    Path file = out.resolve("summary.json");
+    String workerSdk = records == null ? null : records.configs().stream()
+        .filter(c -> activityTaskQueue.equals(c.taskQueue())).map(Events.WorkerConfig::sdkVersion).reduce((a, b) -> b).orElse(null);
+    List<Loss.Explained> snapshot;
+    synchronized (explained) {
+      snapshot = List.copyOf(explained);
     }
-    ObjectNode s = Accounting.summarize(runId, Map.copyOf(outcomes), List.copyOf(explained), Accounting.WorkerRecords.read(events), versions, params);
-    if (incomplete != null) s.put("incomplete", incomplete);
-    try {
-      Files.createDirectories(out);
-      Files.writeString(out.resolve("summary.json"), Workflows.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s) + "\n");
-    } catch (IOException e) {
-      System.err.println("error: cannot write " + out.resolve("summary.json") + ": " + e.getMessage());
-    }
-    summaryWritten = true; // the Ctrl-C hook must not overwrite a final or explained partial summary
-    return s;
+    var setup = new Loss.Setup(runId, taskQueue, activityTaskQueue, interval, workers, activityTimeout, activitySleep, heartbeatTimeout);
+    var timing = new Loss.Timing(startSeconds == null ? null : Cli.round(startSeconds, 3), drainSeconds == null ? null : Cli.round(drainSeconds, 3),
+        verdictLatency == null ? null : Cli.round(verdictLatency, 3));
+    var s = Loss.summarize(setup, Map.copyOf(outcomes), snapshot, records == null ? Events.Records.of(List.of(), false) : records,
+        connection.versions(workerSdk), timing, firstStartMs, lastCloseMs == 0 ? System.currentTimeMillis() : lastCloseMs, incomplete);
+    Cli.writeJson(file, s);
+    written.set(file);
+    if (s.incomplete() != null && incomplete == null) throw new Cli.Fail(s.incomplete() + "; partial results in " + file);
+    return file;
+  }
+
+  public static List<String> ids(String runId, int count) {
+    List<String> ids = new ArrayList<>(count);
+    for (int i = 1; i <= count; i++) ids.add("hello-" + runId + "-" + i);
+    return ids;
   }
 }

@@ -8,28 +8,36 @@
 import io.temporal.worker.WorkerFactory;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 @Command(
     name = "WorkflowWorker",
     mixinStandardHelpOptions = true,
-    description = "Polls task queue 'workflows' and runs HelloWorkflow until Ctrl-C.")
+    description = "Polls the workflow task queue and runs HelloWorkflow until Ctrl-C.")
 public class WorkflowWorker implements Callable<Integer> {
-  @Mixin Workflows.Connection connection;
+  @Option(names = "--task-queue", defaultValue = Workflows.WORKFLOW_QUEUE, description = "Workflow task queue (default: ${DEFAULT-VALUE})")
+  String taskQueue;
+
+  @Mixin Temporal.Connection connection;
+
+  private static final Logger log = LoggerFactory.getLogger(WorkflowWorker.class);
 
   public static void main(String[] args) {
-    Workflows.quietLogging();
-    System.exit(Workflows.run(new WorkflowWorker(), args));
+    Cli.quietLogging("WorkflowWorker");
+    System.exit(Cli.run(new WorkflowWorker(), args));
   }
 
   @Override
   public Integer call() throws InterruptedException {
     var client = connection.client("workflow-worker@" + ProcessHandle.current().pid());
     WorkerFactory factory = WorkerFactory.newInstance(client);
-    factory.newWorker(Workflows.WORKFLOW_QUEUE).registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
+    factory.newWorker(taskQueue).registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
     factory.start();
-    System.out.printf("Workflow worker polling '%s' on %s, namespace %s. Ctrl-C to stop.%n", Workflows.WORKFLOW_QUEUE, connection.target(), connection.namespace());
+    log.info("Workflow worker polling '{}' on {}, namespace {}. Ctrl-C to stop.", taskQueue, connection.target(), connection.namespace());
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,0 +1,378 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES Cli.java Events.java Loss.java Charts.java
+
+// Turns the Temporal runs' summary.json files into what the seed printed by hand: the bug next to the
+// fix, the loss-rate tables by restart interval with a 95% interval each, the version matrix, the
+// shutdown-hang table and the benchmark figures. Reads only typed records; writes Markdown, CSV, PNG.
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "Report",
+    mixinStandardHelpOptions = true,
+    subcommands = {Report.Compare.class, Report.Sweep.class, Report.Matrix.class, Report.HangCases.class, Report.Benchmark.class},
+    description = "Summaries of several Temporal runs side by side (reproduce_issue.sh calls it).")
+public class Report implements Callable<Integer> {
+  public static void main(String[] args) {
+    Cli.quietLogging();
+    System.exit(Cli.run(new Report(), args));
+  }
+
+  @Override
+  public Integer call() {
+    throw new Cli.Fail("name a subcommand: compare, sweep, matrix, hang-cases or benchmark (see --help)");
+  }
+
+  /** The seed's figures (the original Python kit, 1,000 workflows, on its own machine). */
+  static final Map<Integer, Map<Double, String>> SEED = Map.of(
+      1, Map.of(0.1, "2.6%", 0.25, "1.3%", 0.5, "1.0%", 1.0, "0.8%", 2.0, "0.1%", 4.0, "0.1%", 8.0, "0.1%"),
+      10, Map.of(0.1, "4.2%", 0.25, "1.5%", 0.5, "0.9%", 1.0, "0.6%", 2.0, "0.1%", 4.0, "0.2%", 8.0, "0.1%"));
+
+  static String seed(Integer workers, Double interval) {
+    return workers == null || interval == null ? "-" : SEED.getOrDefault(workers, Map.of()).getOrDefault(interval, "-");
+  }
+
+  // ---------------------------------------------------------------------------------- rendering
+
+  public static String rate(Loss.Summary s) {
+    return String.format("%.2f%% (%.2f-%.2f)", s.lostPct(), s.lostPctCi95().get(0), s.lostPctCi95().get(1));
+  }
+
+  static String modeLine(Loss.Summary s) {
+    Boolean fix = s.versions() == null ? null : s.versions().pollCompleteOnShutdown();
+    return fix == null ? "unknown (server did not answer)" : fix ? "ON: the fix" : "off: the bug";
+  }
+
+  /** The one run's accounting, as printed at the end of StartWorkflows --wait. */
+  public static String render(Loss.Summary s) {
+    StringBuilder sb = new StringBuilder();
+    var v = s.versions();
+    sb.append(String.format("Accounting for run %s (server %s, SDK %s, graceful poll shutdown %s)%n", s.runId(),
+        v == null || v.serverVersion() == null ? "unknown" : v.serverVersion(),
+        v == null ? "?" : v.workerSdkVersion() != null ? v.workerSdkVersion() : v.sdkVersion(), modeLine(s)));
+    sb.append(String.format("  started       %6d%n  completed     %6d%n  lost          %6d%n  failed other  %6d%n  still running %6d%n",
+        s.started(), s.completed(), s.lost(), s.failedOther(), s.running()));
+    var r = s.restarts();
+    sb.append(String.format("  lost %.2f%% (95%% CI %.2f-%.2f%%) at %s s restart interval, %s worker(s); %d restarts while work was queued%s%n",
+        s.lostPct(), s.lostPctCi95().get(0), s.lostPctCi95().get(1), s.setup().interval() == null ? "?" : s.setup().interval(),
+        s.setup().workers() == null ? "?" : s.setup().workers(), r == null ? 0 : r.whileWorkQueued(),
+        r == null || r.lostPerRestart() == null ? "" : String.format(", %.3f lost per restart", r.lostPerRestart())));
+    for (Loss.Explained l : s.lostTasks()) {
+      sb.append(String.format("  LOST %s: handed to %s %s, then timed out start-to-close%n", l.workflowId(), l.identity(),
+          l.msFromShutdownBegin() != null ? signedMs(l.msFromShutdownBegin()) + " its shutdown began" : "(no restart record for that identity)"));
+    }
+    int shown = 0;
+    for (Loss.Explained o : s.failedOtherDetails()) {
+      if (shown++ == 20) {
+        sb.append("  ... more in summary.json\n");
+        break;
+      }
+      sb.append(String.format("  OTHER %s: %s%n", o.workflowId(), o.reason()));
+    }
+    if (s.incomplete() != null) sb.append("  INCOMPLETE: ").append(s.incomplete()).append('\n');
+    return sb.toString();
+  }
+
+  static String signedMs(long ms) {
+    return ms < 0 ? (-ms) + " ms before" : ms + " ms after";
+  }
+
+  static Loss.Summary read(Path p) {
+    return Cli.readJson(p, Loss.Summary.class);
+  }
+
+  static List<Loss.Summary> summariesUnder(Path dir) {
+    if (!Files.isDirectory(dir)) throw new Cli.Fail("no such folder: " + dir);
+    List<Loss.Summary> all = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(dir, 3)) {
+      for (Path f : (Iterable<Path>) walk.filter(p -> p.getFileName().toString().equals("summary.json") && !p.getParent().equals(dir)).sorted()::iterator) {
+        all.add(read(f));
+      }
+    } catch (IOException e) {
+      throw new Cli.Fail("cannot read " + dir + ": " + e.getMessage());
+    }
+    if (all.isEmpty()) throw new Cli.Fail("no run summaries (*/summary.json) under " + dir);
+    return all;
+  }
+
+  // -------------------------------------------------------------------------------------- compare
+
+  /** The top-level summary of a bug-and-fix run: each mode's summary as it was measured, side by side. */
+  public record Side(String runId, Loss.Summary bug, Loss.Summary fix) {}
+
+  @Command(name = "compare", mixinStandardHelpOptions = true, description = "Writes OUT with the bug run and the fix run side by side, and prints both.")
+  static class Compare implements Callable<Integer> {
+    @Option(names = "--bug", description = "summary.json of the run with graceful poll shutdown off") Path bug;
+    @Option(names = "--fix", description = "summary.json of the run with it on") Path fix;
+    @Option(names = "--out", required = true, description = "combined summary.json to write") Path out;
+
+    @Override
+    public Integer call() {
+      if (bug == null && fix == null) throw new Cli.Fail("give --bug, --fix or both");
+      Loss.Summary b = bug == null ? null : read(bug), f = fix == null ? null : read(fix);
+      if (b != null && "fix".equals(b.mode())) throw new Cli.Fail(bug + " was measured with graceful poll shutdown ON: it is not the bug run");
+      if (f != null && "bug".equals(f.mode())) throw new Cli.Fail(fix + " was measured with graceful poll shutdown off: it is not the fix run");
+      System.out.print(table(b, f));
+      Cli.writeJson(out, new Side(b != null ? b.runId() : f.runId(), b, f));
+      return 0;
+    }
+
+    static String table(Loss.Summary b, Loss.Summary f) {
+      StringBuilder sb = new StringBuilder(String.format("%-36s %8s %9s %6s %12s %7s %9s  %s%n", "", "started", "completed", "lost", "failed other",
+          "running", "restarts", "lost % (95% CI)"));
+      if (b != null) sb.append(line("bug: graceful poll shutdown off", b));
+      if (f != null) sb.append(line("fix: graceful poll shutdown on", f));
+      return sb.toString();
+    }
+
+    static String line(String label, Loss.Summary s) {
+      return String.format("%-36s %8d %9d %6d %12d %7d %9d  %s%s%n", label, s.started(), s.completed(), s.lost(), s.failedOther(), s.running(),
+          s.restarts() == null ? 0 : s.restarts().whileWorkQueued(), rate(s), s.incomplete() == null ? "" : "  INCOMPLETE: " + s.incomplete());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------- sweep
+
+  @Command(name = "sweep", mixinStandardHelpOptions = true, description = "Reads DIR/*/summary.json and writes DIR/sweep.md, DIR/sweep.csv and DIR/sweep.png: the seed's tables, bug and fix, with 95% intervals.")
+  static class Sweep implements Callable<Integer> {
+    @Parameters(index = "0", description = "folder holding one sub-folder per run") Path dir;
+
+    @Override
+    public Integer call() {
+      // workers -> interval -> mode -> summary
+      Map<Integer, Map<Double, Map<String, Loss.Summary>>> runs = new TreeMap<>();
+      List<String> csv = new ArrayList<>(List.of("mode,workers,interval,started,completed,lost,failed_other,running,lost_pct,ci95_low,ci95_high,restarts_while_queued,lost_per_restart,seed_lost_pct"));
+      for (Loss.Summary s : summariesUnder(dir)) {
+        String mode = s.mode() == null ? "unknown" : s.mode();
+        int w = s.setup().workers() == null ? 0 : s.setup().workers();
+        double i = s.setup().interval() == null ? 0 : s.setup().interval();
+        runs.computeIfAbsent(w, k -> new TreeMap<>()).computeIfAbsent(i, k -> new TreeMap<>()).put(mode, s);
+        csv.add(String.join(",", mode, "" + w, "" + i, "" + s.started(), "" + s.completed(), "" + s.lost(), "" + s.failedOther(), "" + s.running(),
+            "" + s.lostPct(), "" + s.lostPctCi95().get(0), "" + s.lostPctCi95().get(1), "" + (s.restarts() == null ? "" : s.restarts().whileWorkQueued()),
+            s.restarts() == null || s.restarts().lostPerRestart() == null ? "" : "" + s.restarts().lostPerRestart(), seed(w, i).replace("-", "")));
+      }
+      StringBuilder md = new StringBuilder();
+      Map<String, Charts.Series> series = new LinkedHashMap<>();
+      runs.forEach((w, byInterval) -> {
+        md.append(String.format("%n### %d worker%s%n%n", w, w == 1 ? "" : "s"));
+        md.append("| Restart Interval (s) | Lost, bug (95% CI) | Lost, fix (95% CI) | Original (Python, its machine) |\n|---|---|---|---|\n");
+        byInterval.forEach((i, byMode) -> {
+          md.append(String.format("| %s | %s | %s | %s |%n", i, byMode.containsKey("bug") ? rate(byMode.get("bug")) : "-",
+              byMode.containsKey("fix") ? rate(byMode.get("fix")) : "-", seed(w, i)));
+          byMode.forEach((mode, s) -> series.computeIfAbsent(mode + ", " + w + " worker" + (w == 1 ? "" : "s"), k -> new Charts.Series()).add(i, s));
+        });
+      });
+      Cli.writeFile(dir.resolve("sweep.md"), md.toString().trim() + "\n");
+      Cli.writeFile(dir.resolve("sweep.csv"), String.join("\n", csv) + "\n");
+      Charts.lostByX(dir.resolve("sweep.png"), "Lost activity tasks by restart interval", "restart interval (s, log scale)", true, series);
+      System.out.print(md);
+      System.out.println("\nTables: " + dir.resolve("sweep.md") + ", " + dir.resolve("sweep.csv") + "; chart: " + dir.resolve("sweep.png"));
+      return 0;
+    }
+  }
+
+  // --------------------------------------------------------------------------------------- matrix
+
+  /** One cell of the version matrix: which CLI (and the server it embeds), which SDK, fix off or on. */
+  public record Cell(String cli, String server, String sdk, String mode, Boolean capability, Loss.Summary summary) {}
+
+  @Command(name = "matrix", mixinStandardHelpOptions = true, description = "Reads DIR/<cell>/summary.json (cells named cli-<V>_sdk-<V>_<off|on>) and writes DIR/matrix.md, matrix.csv and matrix.png.")
+  static class Matrix implements Callable<Integer> {
+    @Parameters(index = "0", description = "the matrix run's folder") Path dir;
+
+    @Override
+    public Integer call() {
+      List<Cell> cells = cells(dir);
+      Cli.writeFile(dir.resolve("matrix.md"), matrixMarkdown(cells));
+      Cli.writeFile(dir.resolve("matrix.csv"), matrixCsv(cells));
+      Map<String, Charts.Series> bars = new LinkedHashMap<>();
+      for (Cell c : cells) bars.computeIfAbsent("fix " + c.mode(), k -> new Charts.Series()).add(c.cli() + " / SDK " + c.sdk(), c.summary());
+      Charts.lostByCategory(dir.resolve("matrix.png"), "Lost activity tasks by server (CLI) and Java SDK", bars);
+      System.out.print(matrixMarkdown(cells));
+      System.out.println("\nMatrix: " + dir.resolve("matrix.md") + ", " + dir.resolve("matrix.csv") + "; chart: " + dir.resolve("matrix.png"));
+      return 0;
+    }
+  }
+
+  static final Pattern CELL = Pattern.compile("cli-([^_]+)_sdk-([^_]+)_(off|on)");
+
+  static List<Cell> cells(Path dir) {
+    List<Cell> cells = new ArrayList<>();
+    try (Stream<Path> subs = Files.list(dir)) {
+      for (Path sub : (Iterable<Path>) subs.sorted()::iterator) {
+        Matcher m = CELL.matcher(sub.getFileName().toString());
+        Path f = sub.resolve("summary.json");
+        if (!m.matches() || !Files.isRegularFile(f)) continue;
+        Loss.Summary s = read(f);
+        var v = s.versions();
+        cells.add(new Cell(m.group(1), v == null ? null : v.serverVersion(), v == null || v.workerSdkVersion() == null ? m.group(2) : v.workerSdkVersion(),
+            m.group(3), v == null ? null : v.pollCompleteOnShutdown(), s));
+      }
+    } catch (IOException e) {
+      throw new Cli.Fail("cannot read " + dir + ": " + e.getMessage());
+    }
+    if (cells.isEmpty()) throw new Cli.Fail("no matrix cells (cli-<V>_sdk-<V>_<off|on>/summary.json) under " + dir);
+    cells.sort(Comparator.comparing(Cell::cli).thenComparing(Cell::sdk).thenComparing(Cell::mode));
+    return cells;
+  }
+
+  static String matrixMarkdown(List<Cell> cells) {
+    StringBuilder md = new StringBuilder("| Temporal CLI | server | Java SDK (measured) | fix flag | capability advertised | started | lost % (95% CI) | lost per restart |\n|---|---|---|---|---|---|---|---|\n");
+    for (Cell c : cells) {
+      Loss.Summary s = c.summary();
+      md.append(String.format("| %s | %s | %s | %s | %s | %d | %s | %s |%n", c.cli(), c.server() == null ? "?" : c.server(), c.sdk(), c.mode(),
+          c.capability() == null ? "?" : c.capability(), s.started(), rate(s) + (s.incomplete() == null ? "" : " INCOMPLETE"),
+          s.restarts() == null || s.restarts().lostPerRestart() == null ? "-" : String.format("%.3f", s.restarts().lostPerRestart())));
+    }
+    return md.toString();
+  }
+
+  static String matrixCsv(List<Cell> cells) {
+    StringBuilder csv = new StringBuilder("cli,server,sdk,fix_flag,capability,started,lost,lost_pct,ci95_low,ci95_high,restarts_while_queued,lost_per_restart\n");
+    for (Cell c : cells) {
+      Loss.Summary s = c.summary();
+      csv.append(String.join(",", c.cli(), String.valueOf(c.server()), c.sdk(), c.mode(), String.valueOf(c.capability()), "" + s.started(), "" + s.lost(),
+          "" + s.lostPct(), "" + s.lostPctCi95().get(0), "" + s.lostPctCi95().get(1), s.restarts() == null ? "" : "" + s.restarts().whileWorkQueued(),
+          s.restarts() == null || s.restarts().lostPerRestart() == null ? "" : "" + s.restarts().lostPerRestart())).append('\n');
+    }
+    return csv.toString();
+  }
+
+  // ----------------------------------------------------------------------------------- hang cases
+
+  @Command(name = "hang-cases", mixinStandardHelpOptions = true, description = "Writes DIR/hang-cases.md from DIR/case-<n>/ (the worker's restart records, its log and exit code, the summary).")
+  static class HangCases implements Callable<Integer> {
+    @Parameters(index = "0", description = "the hang-cases run's folder") Path dir;
+
+    @Option(names = "--case", required = true, description = "SEED|FLAGS for case 1, 2, ... in order (e.g. 'BAD|--activity-timeout 5 --activity-sleep 11')")
+    List<String> cases;
+
+    @Override
+    public Integer call() throws IOException {
+      StringBuilder md = new StringBuilder("| # | case (StartWorkflows flags) | original, Python 3.11.8 | Java SDK: graceful shutdown took | hung? | workflow |\n|---|---|---|---|---|---|\n");
+      for (int n = 1; n <= cases.size(); n++) {
+        String[] c = cases.get(n - 1).split("\\|", 2);
+        if (c.length != 2) throw new Cli.Fail("--case takes SEED|FLAGS, got '" + cases.get(n - 1) + "'");
+        Path cd = dir.resolve("case-" + n);
+        Events.Restart first = new Events.Records(cd.resolve("events")).refresh().restarts().stream().filter(r -> r.restart() == 1).findFirst().orElse(null);
+        String took = first == null ? "never returned (killed after 60 s)"
+            : String.format("%.1f s%s", (first.shutdownEndMs() - first.shutdownBeginMs()) / 1000.0, first.graceful() ? "" : " (shutdownNow after the graceful timeout)");
+        Path wlog = cd.resolve("activity-worker.log"), rc = cd.resolve("activity-worker.exit");
+        boolean hung = (first != null && first.hung()) || (Files.exists(wlog) && Files.readString(wlog).contains("HUNG"))
+            || (Files.exists(rc) && Files.readString(rc).trim().equals("124"));
+        Path sf = cd.resolve("summary.json");
+        String outcome = "unknown";
+        if (Files.exists(sf)) {
+          Loss.Summary s = read(sf);
+          outcome = s.completed() == 1 ? "completed" : !s.failedOtherDetails().isEmpty() ? s.failedOtherDetails().get(0).reason()
+              : !s.lostTasks().isEmpty() ? "lost" : "running";
+        }
+        md.append(String.format("| %d | `%s` | %s | %s | %s | %s |%n", n, c[1], c[0], took, hung ? "YES" : "no", outcome));
+      }
+      Cli.writeFile(dir.resolve("hang-cases.md"), md.toString());
+      System.out.print(md);
+      return 0;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ benchmark
+
+  /** Figures from one benchmark leg: the records of its chaos workers and its summary. */
+  public record BenchmarkRow(int workers, double interval, long ranMin, double ranMean, long ranMax, long shutdownP50, long shutdownP90,
+      long cycleP50, long cycleP90, double restartsPerMinute, Double startSeconds, Double drainSeconds, Double workflowsPerSecond,
+      Double verdictLatency, String peakRss, long stackTraceLines, Integer restartsWhileQueued, Double lostPerRestart) {}
+
+  @Command(name = "benchmark", mixinStandardHelpOptions = true, description = "Writes DIR/benchmark.md from DIR/n<workers>/ (restart records, summary, peak-rss, worker log).")
+  static class Benchmark implements Callable<Integer> {
+    @Parameters(index = "0", description = "the benchmark run's folder") Path dir;
+
+    @Override
+    public Integer call() throws IOException {
+      List<BenchmarkRow> rows = new ArrayList<>();
+      try (Stream<Path> subs = Files.list(dir)) {
+        for (Path sub : (Iterable<Path>) subs.filter(p -> p.getFileName().toString().matches("n\\d+")).sorted()::iterator) rows.add(row(sub));
+      }
+      if (rows.isEmpty()) throw new Cli.Fail("no benchmark legs (n<workers>/) under " + dir);
+      StringBuilder md = new StringBuilder("| workers | interval | ran before shutdown call, ms (min/mean/max) | shutdown, ms (p50/p90) | restart cycle, ms (p50/p90) | restarts/min | 1,000 starts | drain | workflows/s | restarts while queued | lost per restart | last close to verdict | peak RSS | stack-trace lines |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      for (BenchmarkRow r : rows) {
+        md.append(String.format("| %d | %s s | %d / %.0f / %d | %d / %d | %d / %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %d |%n", r.workers(), r.interval(),
+            r.ranMin(), r.ranMean(), r.ranMax(), r.shutdownP50(), r.shutdownP90(), r.cycleP50(), r.cycleP90(), r.restartsPerMinute(),
+            secs(r.startSeconds()), secs(r.drainSeconds()), r.workflowsPerSecond() == null ? "?" : String.format("%.1f", r.workflowsPerSecond()),
+            r.restartsWhileQueued() == null ? "?" : r.restartsWhileQueued(), r.lostPerRestart() == null ? "-" : String.format("%.3f", r.lostPerRestart()),
+            secs(r.verdictLatency()), r.peakRss(), r.stackTraceLines()));
+      }
+      Cli.writeFile(dir.resolve("benchmark.md"), md.toString());
+      Cli.writeJson(dir.resolve("benchmark.json"), rows);
+      System.out.print(md);
+      return 0;
+    }
+
+    static String secs(Double s) {
+      return s == null ? "?" : String.format("%.2f s", s);
+    }
+
+    static BenchmarkRow row(Path leg) throws IOException {
+      var records = new Events.Records(leg.resolve("events")).refresh();
+      List<Events.Restart> rs = records.restarts();
+      if (rs.isEmpty()) throw new Cli.Fail("no restart records under " + leg.resolve("events"));
+      List<Long> ran = new ArrayList<>(), down = new ArrayList<>(), cycle = new ArrayList<>();
+      Map<String, Events.Restart> byKey = new java.util.HashMap<>();
+      long first = Long.MAX_VALUE, last = 0;
+      for (Events.Restart r : rs) {
+        ran.add(r.shutdownBeginMs() - r.startMs());
+        down.add(r.shutdownEndMs() - r.shutdownBeginMs());
+        byKey.put(Loss.pidOf(r.identity()) + "/" + r.worker() + "/" + r.restart(), r);
+        first = Math.min(first, r.startMs());
+        last = Math.max(last, r.shutdownEndMs());
+      }
+      // A restart cycle's cost: from one incarnation's shutdown call to the next one's start.
+      for (Events.Restart r : rs) {
+        Events.Restart next = byKey.get(Loss.pidOf(r.identity()) + "/" + r.worker() + "/" + (r.restart() + 1));
+        if (next != null) cycle.add(next.startMs() - r.shutdownBeginMs());
+      }
+      Path sf = leg.resolve("summary.json");
+      Loss.Summary s = Files.exists(sf) ? read(sf) : null;
+      Path rssFile = leg.resolve("peak-rss-kb"), wlog = leg.resolve("activity-worker.log");
+      String rss = Files.exists(rssFile) ? String.format("%.0f MB", Long.parseLong(Files.readString(rssFile).trim()) / 1024.0) : "?";
+      long traces = Files.exists(wlog) ? Files.readAllLines(wlog).stream().filter(l -> l.trim().startsWith("at ")).count() : 0;
+      var cfg = records.configs().isEmpty() ? null : records.configs().get(0);
+      Double drain = s == null || s.timing() == null ? null : s.timing().drainSeconds();
+      return new BenchmarkRow(cfg == null ? 0 : cfg.workers(), cfg == null ? 0 : cfg.interval(), min(ran), ran.stream().mapToLong(x -> x).average().orElse(0),
+          max(ran), pct(down, 0.5), pct(down, 0.9), pct(cycle, 0.5), pct(cycle, 0.9), rs.size() * 60000.0 / Math.max(1, last - first),
+          s == null || s.timing() == null ? null : s.timing().startSeconds(), drain,
+          s == null || drain == null || drain <= 0 ? null : s.started() / drain, s == null || s.timing() == null ? null : s.timing().verdictLatencySeconds(),
+          rss, traces, s == null || s.restarts() == null ? null : s.restarts().whileWorkQueued(), s == null || s.restarts() == null ? null : s.restarts().lostPerRestart());
+    }
+  }
+
+  static long pct(List<Long> xs, double p) {
+    if (xs.isEmpty()) return -1;
+    List<Long> s = new ArrayList<>(xs);
+    s.sort(null);
+    return s.get((int) Math.floor((s.size() - 1) * p));
+  }
+
+  static long min(List<Long> xs) {
+    return xs.stream().mapToLong(x -> x).min().orElse(-1);
+  }
+
+  static long max(List<Long> xs) {
+    return xs.stream().mapToLong(x -> x).max().orElse(-1);
+  }
+}

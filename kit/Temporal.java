@@ -1,0 +1,181 @@
+//DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
+//DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
+
+// The Temporal side of the machinery: the connection (the SDK's own ClientConfigProfile, then
+// --address/--namespace), and the reads the accounting makes of the server: visibility queries scoped to
+// one run's task queue, one workflow's history reduced to facts, and what the server is.
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.CountWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest;
+import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.envconfig.ClientConfigProfile;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Option;
+
+public final class Temporal {
+  private Temporal() {}
+
+  public static final String SDK_VERSION = io.temporal.serviceclient.Version.LIBRARY_VERSION;
+
+  /** --address / --namespace, falling back to the SDK's own environment settings (TEMPORAL_ADDRESS, ...). */
+  public static class Connection {
+    @Option(names = "--address", description = "Temporal frontend host:port (default: TEMPORAL_ADDRESS, the client config file, or localhost:7233)")
+    public String address;
+
+    @Option(names = "--namespace", description = "Temporal namespace (default: TEMPORAL_NAMESPACE, the client config file, or default)")
+    public String namespace;
+
+    private WorkflowServiceStubs stubs;
+    private WorkflowClient client;
+    private String resolvedNamespace;
+
+    /** Connects within 5 s and checks the namespace, or fails with one line. */
+    public synchronized WorkflowClient client(String identity) {
+      if (client != null) return client;
+      ClientConfigProfile profile;
+      try {
+        profile = ClientConfigProfile.load();
+      } catch (IOException | RuntimeException e) {
+        throw new Cli.Fail("cannot read the Temporal client configuration: " + Cli.firstLine(e.getMessage()));
+      }
+      WorkflowServiceStubsOptions fromProfile = profile.toWorkflowServiceStubsOptions();
+      String target = address != null ? address : fromProfile.getTarget();
+      if (target == null || target.isBlank()) target = "localhost:7233";
+      WorkflowClientOptions clientOptions = profile.toWorkflowClientOptions();
+      resolvedNamespace = namespace != null ? namespace : clientOptions.getNamespace();
+      if (resolvedNamespace == null || resolvedNamespace.isBlank()) resolvedNamespace = "default";
+      try {
+        stubs = WorkflowServiceStubs.newConnectedServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder(fromProfile).setTarget(target).build(), Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        throw new Cli.Fail("cannot reach the Temporal server at " + target + " (is it running? try ./reproduce_issue.sh temporal, or --address)");
+      }
+      try {
+        rpc(5).describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(resolvedNamespace).build());
+      } catch (RuntimeException e) {
+        throw new Cli.Fail("namespace '" + resolvedNamespace + "' is not usable on " + target + ": " + Cli.firstLine(e.getMessage()));
+      }
+      var builder = WorkflowClientOptions.newBuilder(clientOptions).setNamespace(resolvedNamespace);
+      if (identity != null) builder.setIdentity(identity);
+      client = WorkflowClient.newInstance(stubs, builder.build());
+      return client;
+    }
+
+    public WorkflowServiceStubs stubs() {
+      return stubs;
+    }
+
+    public String namespace() {
+      return resolvedNamespace;
+    }
+
+    public String target() {
+      return stubs == null ? address : stubs.getOptions().getTarget();
+    }
+
+    public WorkflowServiceGrpc.WorkflowServiceBlockingStub rpc(int seconds) {
+      return stubs.blockingStub().withDeadlineAfter(seconds, TimeUnit.SECONDS);
+    }
+
+    // ------------------------------------------------------------------ reads the accounting makes
+
+    /** How many executions match a visibility query (e.g. one run's queue and a status). */
+    public long count(String query) {
+      return rpc(10).countWorkflowExecutions(CountWorkflowExecutionsRequest.newBuilder()
+          .setNamespace(resolvedNamespace).setQuery(query).build()).getCount();
+    }
+
+    /** Every execution matching a visibility query, page by page. */
+    public List<WorkflowExecutionInfo> list(String query) {
+      List<WorkflowExecutionInfo> all = new ArrayList<>();
+      com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
+      do {
+        ListWorkflowExecutionsResponse page = rpc(30).listWorkflowExecutions(ListWorkflowExecutionsRequest.newBuilder()
+            .setNamespace(resolvedNamespace).setQuery(query).setPageSize(1000).setNextPageToken(token).build());
+        all.addAll(page.getExecutionsList());
+        token = page.getNextPageToken();
+      } while (!token.isEmpty());
+      return all;
+    }
+
+    /** One closed workflow's history, reduced to what the classification needs. */
+    public Loss.History history(String workflowId, String runId, WorkflowExecutionStatus status) {
+      String handedTo = null, timeoutType = null;
+      Long handedMs = null, timedOutMs = null;
+      com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
+      do {
+        GetWorkflowExecutionHistoryResponse page = rpc(30).getWorkflowExecutionHistory(GetWorkflowExecutionHistoryRequest.newBuilder()
+            .setNamespace(resolvedNamespace).setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId))
+            .setNextPageToken(token).build());
+        for (HistoryEvent e : page.getHistory().getEventsList()) {
+          if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+            handedTo = e.getActivityTaskStartedEventAttributes().getIdentity();
+            handedMs = millis(e.getEventTime());
+          } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) {
+            timeoutType = e.getActivityTaskTimedOutEventAttributes().getFailure().getTimeoutFailureInfo().getTimeoutType().name()
+                .replace("TIMEOUT_TYPE_", "");
+            timedOutMs = millis(e.getEventTime());
+          }
+        }
+        token = page.getNextPageToken();
+      } while (!token.isEmpty());
+      return new Loss.History(workflowId, runId, statusName(status), handedTo, handedMs, timeoutType, timedOutMs);
+    }
+
+    /** The server's version and whether the namespace advertises graceful poll shutdown (the fix). */
+    public Loss.Versions versions(String workerSdkVersion) {
+      try {
+        String server = rpc(5).getSystemInfo(GetSystemInfoRequest.getDefaultInstance()).getServerVersion();
+        boolean fix = rpc(5).describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(resolvedNamespace).build())
+            .getNamespaceInfo().getCapabilities().getWorkerPollCompleteOnShutdown();
+        return new Loss.Versions(server, SDK_VERSION, workerSdkVersion, fix);
+      } catch (RuntimeException e) {
+        return new Loss.Versions(null, SDK_VERSION, workerSdkVersion, null);
+      }
+    }
+  }
+
+  /** Whether an RPC failed because the server is not there (as opposed to refusing the request). */
+  public static boolean unreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StatusRuntimeException s) {
+        Status.Code c = s.getStatus().getCode();
+        return c == Status.Code.UNAVAILABLE || c == Status.Code.DEADLINE_EXCEEDED;
+      }
+    }
+    return false;
+  }
+
+  public static String statusName(WorkflowExecutionStatus s) {
+    return s.name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase();
+  }
+
+  public static long millis(com.google.protobuf.Timestamp t) {
+    return t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
+  }
+
+  /** Visibility query literal: single quotes, with any quote in the value doubled away. */
+  public static String quote(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+}

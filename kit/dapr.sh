@@ -1,0 +1,286 @@
+# shellcheck shell=bash
+# The Dapr reproduction (sourced by reproduce_issue.sh): Redis, placement, scheduler, DaprApp and its
+# sidecar as local processes; create the workflows, lose their state, observe. Processes only: the app
+# records every execution and kit/DaprReport.java makes the figures and the verdict.
+
+dapr_usage() {
+  cat <<'EOF'
+Usage: ./reproduce_issue.sh [--mode kill|ttl|ttl-no-restart] [--dapr-version V[,V...]] [--dapr-src DIR]
+                            [--workflows N] [--wait-before-kill S] [--outage S] [--observe S] [--ttl S]
+                            [--cost-per-call USD] [--activity-seconds S] [--down] [--docker]
+
+Starts Redis, Dapr placement, scheduler and sidecar and DaprApp as local processes, creates workflows,
+loses their state, and counts the activity executions that still run without it. An execution counts as
+orphaned only when the sidecar says "no such instance" twice and Redis holds none of the instance's keys.
+
+  --mode kill             SIGKILL Redis and the sidecar mid-run, restart them (the seed's illustration; default)
+  --mode ttl              the production path: a state store TTL shorter than the workflow; once the state has
+                          expired, the sidecar alone restarts (a deploy, a rescheduled pod), Redis untouched
+  --mode ttl-no-restart   the TTL expires and nothing restarts (what that does, honestly classified)
+  --dapr-version V        Dapr to build and run (default 1.15.8, the report's; where the Go module proxy lacks
+                          it, the newest 1.15.x it serves). A comma list runs each on a clean stack, side by
+                          side: 1.15.8,1.16.2 is the bug next to the upstream fix (dapr/dapr#9157)
+  --dapr-src DIR          build from a local dapr/dapr checkout instead (with --contrib-src, --durabletask-src)
+  --workflows N           workflows created before the loss (default 1; the seed's scale scenario had 50)
+  --wait-before-kill S    seconds between creating the workflows and the kill (default 45)
+  --outage S              kill mode: seconds Redis and the sidecar stay down (default 10)
+  --observe S             seconds to observe after the loss (default 30)
+  --ttl S                 ttl modes: the state store's ttlInSeconds (default 5)
+  --cost-per-call USD     what one activity execution costs, for the projection (default 0.03)
+  --activity-seconds S    how long an activity with a live workflow runs (default 10, as in the seed)
+  --down                  stop a stack an earlier run left up, and exit (the stack stays up otherwise)
+  --docker                use Docker Compose (profile dapr) instead of local processes
+EOF
+}
+
+APP_PORT=8999 DAPR_HTTP=3500 DAPR_GRPC=50001 REDIS_PORT=6380 PLACEMENT_PORT=50005 SCHEDULER_PORT=50006
+DAPR_METRICS_PORT=59092 ETCD_PORT=52379
+APP_URL="http://127.0.0.1:$APP_PORT"
+
+sidecar_healthy() { # SECONDS: whether daprd's /v1.0/healthz answered 204 within them
+  local i
+  for ((i = 0; i < $1 * 10; i++)); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DAPR_HTTP/v1.0/healthz")" == 204 ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+app_healthy() { curl -sf -o /dev/null "$APP_URL/health"; }
+wait_app() {
+  local i
+  for ((i = 0; i < 1200; i++)); do app_healthy && return 0; sleep 0.1; done
+  tail -20 "$RUN_DIR/app.log" >&2; die "DaprApp did not answer /health within 120 s (log: $RUN_DIR/app.log)"
+}
+instance_code() { curl -s -o /dev/null -w '%{http_code}' "$APP_URL/workflow/$1"; }
+now_ms() { date +%s%3N; }
+
+# Visible progress, from the app's log lines (a display only: the figures come from its records), and a
+# check that the app is still there: a dead app ends the run as an error, never as zero executions.
+countdown() { # SECONDS WHAT
+  local s ran orphaned
+  for ((s = $1; s > 0; s -= 5)); do
+    app_healthy || dapr_fail "DaprApp stopped answering during the $2"
+    ran="$(grep -c '^Hello world!\|^No workflow state found\|^Activity for' "$RUN_DIR/app.log" || true)"
+    orphaned="$(grep -c '^No workflow state found' "$RUN_DIR/app.log" || true)"
+    printf '   %3d s left %s; activity executions so far: %s (orphaned %s)\n' "$s" "$2" "$ran" "$orphaned" >&2
+    sleep $((s < 5 ? s : 5))
+  done
+}
+
+# ------------------------------------------------------------------------------ the local stack
+DAPRD_N=0
+start_daprd() {
+  DAPRD_N=$((DAPRD_N + 1))
+  start_bg daprd "$RUN_DIR/daprd.$DAPRD_N.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/daprd" --app-id hello-app --app-port "$APP_PORT" \
+    --dapr-http-port "$DAPR_HTTP" --dapr-grpc-port "$DAPR_GRPC" --metrics-port "$DAPR_METRICS_PORT" --dapr-listen-addresses 127.0.0.1 \
+    --placement-host-address "localhost:$PLACEMENT_PORT" --scheduler-host-address "localhost:$SCHEDULER_PORT" \
+    --resources-path "$RESOURCES" --config "$KIT/dapr/config.yaml" --log-level info
+  sidecar_healthy 60 && return 0
+  tail -20 "$RUN_DIR/daprd.$DAPRD_N.log" >&2; die "the Dapr sidecar did not become healthy within 60 s (log: $RUN_DIR/daprd.$DAPRD_N.log)"
+}
+start_redis() {
+  start_bg redis "$RUN_DIR/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no
+  wait_port "$REDIS_PORT" 20 "Redis"
+}
+
+local_dapr_up() { # VERSION (or src:DIR)
+  say "Dapr ${1#src:}: binaries"
+  local build=("$KIT/tools/build-dapr.sh")
+  if [[ $1 == src:* ]]; then build+=(--src "${1#src:}"); [[ -n "$CONTRIB_SRC" ]] && build+=(--contrib-src "$CONTRIB_SRC"); [[ -n "$DURABLETASK_SRC" ]] && build+=(--durabletask-src "$DURABLETASK_SRC")
+  else build+=("$1"); fi
+  DAPR_BIN="$("${build[@]}" | tail -1)" || die "the Dapr build failed (see the lines above)"
+  [[ -x "$DAPR_BIN/daprd" ]] || die "the Dapr build gave no daprd in '$DAPR_BIN'"
+  BUILD_INFO="$(dirname "$DAPR_BIN")/build.json"
+  BUILT="$(basename "$(dirname "$DAPR_BIN")")"
+  command -v redis-server >/dev/null || {
+    say "installing Redis from Debian's packages"
+    { apt-get update -qq && apt-get install -y -qq redis-server; } >&2 || die "could not install redis-server (apt-get install redis-server)"
+  }
+  ports_free "$APP_PORT" "$DAPR_HTTP" "$DAPR_GRPC" "$REDIS_PORT" "$PLACEMENT_PORT" "$SCHEDULER_PORT" "$ETCD_PORT" "$DAPR_METRICS_PORT"
+
+  RESOURCES="$KIT/dapr/components"
+  if [[ $MODE == ttl* ]]; then
+    RESOURCES="$RUN_DIR/components"; mkdir -p "$RESOURCES"
+    cp "$KIT/dapr/components/resiliency.yaml" "$RESOURCES/"
+    sed "/name: ttlInSeconds/{n;s/value: .*/value: \"$TTL\"/}" "$KIT/dapr/components/statestore.yaml" >"$RESOURCES/statestore.yaml"
+    grep -q "value: \"$TTL\"" "$RESOURCES/statestore.yaml" || die "could not set the TTL in $RESOURCES/statestore.yaml"
+  fi
+
+  local etcd="$KIT_STATE/dapr/scheduler-etcd"
+  say "starting Redis :$REDIS_PORT (no persistence), placement :$PLACEMENT_PORT, scheduler :$SCHEDULER_PORT (fresh etcd)"
+  rm -rf "$etcd"; mkdir -p "$etcd"
+  start_redis
+  start_bg placement "$RUN_DIR/placement.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/placement" --port "$PLACEMENT_PORT" \
+    --listen-address 127.0.0.1 --healthz-port 58080 --metrics-port 59090
+  start_bg scheduler "$RUN_DIR/scheduler.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/scheduler" --port "$SCHEDULER_PORT" \
+    --listen-address 127.0.0.1 --healthz-port 58081 --metrics-port 59091 --etcd-data-dir "$etcd" \
+    --etcd-client-port "$ETCD_PORT" --etcd-initial-cluster dapr-scheduler-server-0=http://localhost:52380
+  wait_port "$PLACEMENT_PORT" 30 "placement"; wait_port "$SCHEDULER_PORT" 60 "scheduler"
+  say "starting DaprApp :$APP_PORT and the sidecar (daprd $BUILT, HTTP :$DAPR_HTTP, gRPC :$DAPR_GRPC)"
+  start_bg app "$RUN_DIR/app.log" env DAPR_GRPC_PORT="$DAPR_GRPC" DAPR_HTTP_PORT="$DAPR_HTTP" \
+    "$JBANG" "$KIT/DaprApp.java" --port "$APP_PORT" --activity-seconds "$ACTIVITY_SECONDS" \
+    --records "$RUN_DIR/executions.jsonl" --state-store "127.0.0.1:$REDIS_PORT"
+  start_daprd
+  wait_app
+}
+local_dapr_kill() { stop_named redis KILL; stop_named daprd KILL; }
+local_dapr_restore() { start_redis; start_daprd; }
+local_dapr_restart_sidecar() { stop_named daprd TERM; start_daprd; }
+local_dapr_logs() { :; } # every process already logs into $RUN_DIR
+
+# ------------------------------------------------------------------------------------ one run
+# Ends the run as an error with a partial summary: what was measured until then, and what is missing.
+dapr_fail() { # REASON
+  local reason="$1"
+  dapr_verdict --incomplete "$reason" || true
+  die "$reason; partial results in $RUN_DIR/summary.json"
+}
+dapr_interrupted() {
+  [[ -n "${CREATED_MS:-}" ]] || { echo "nothing was measured yet (run folder: $RUN_DIR)" >&2; return; }
+  dapr_verdict --incomplete "interrupted by Ctrl-C" 2>/dev/null || true
+  echo "partial results (interrupted): $RUN_DIR/summary.json" >&2
+  echo "$RUN_DIR/summary.json"
+}
+dapr_verdict() { # [--incomplete REASON]
+  local args=(--dir "$RUN_DIR" --app "$APP_URL" --mode "$MODE" --created-ms "$CREATED_MS" --from-ms "${FROM_MS:-$CREATED_MS}"
+    --to-ms "${TO_MS:-$(now_ms)}" --cost-per-call "$COST" --build-info "$BUILD_INFO" --version "$BUILT")
+  [[ -n "${LOSS_MS:-}" ]] && args+=(--loss-ms "$LOSS_MS")
+  [[ -n "${RESTORED_MS:-}" ]] && args+=(--restored-ms "$RESTORED_MS")
+  local id; for id in "${INSTANCES[@]}"; do args+=(--instance "$id"); done
+  "${STACK}_dapr_logs"
+  "$JBANG" "$KIT/kit/DaprReport.java" verdict "${args[@]}" "$@"
+}
+
+# Waits until every instance reads as not found (the TTL expired), at most 300 s; sets LOSS_MS.
+wait_for_expiry() {
+  local t id gone
+  for ((t = 0; t < 300; t += 1)); do
+    gone=0
+    for id in "${INSTANCES[@]}"; do [[ "$(instance_code "$id")" == 404 ]] && gone=$((gone + 1)); done
+    if (( gone == ${#INSTANCES[@]} )); then LOSS_MS="$(now_ms)"; return 0; fi
+    app_healthy || dapr_fail "DaprApp stopped answering while waiting for the TTL to expire"
+    (( t % 10 == 0 )) && echo "   $t s: $gone of ${#INSTANCES[@]} instances expired so far" >&2
+    sleep 1
+  done
+  dapr_fail "the instances' state did not expire within 300 s (ttl $TTL s)"
+}
+
+dapr_run() { # VERSION
+  CREATED_MS="" LOSS_MS="" RESTORED_MS="" FROM_MS="" TO_MS="" INSTANCES=() DAPRD_N=0
+  "${STACK}_dapr_up" "$1"
+  local i id code
+  say "creating $WORKFLOWS workflow(s)"
+  for ((i = 1; i <= WORKFLOWS; i++)); do
+    id="hello-world-$RUN_ID-$i"
+    code="$(curl -s -o "$RUN_DIR/create-$i.json" -w '%{http_code}' -X POST "$APP_URL/workflow/hello" -H 'Content-Type: application/json' \
+      -d "{\"instance_id\": \"$id\"}")"
+    [[ "$code" == 200 ]] || die "could not create workflow $id (HTTP $code: $(cat "$RUN_DIR/create-$i.json" 2>/dev/null)); see $RUN_DIR/app.log"
+    INSTANCES+=("$id")
+    [[ -z "$CREATED_MS" ]] && CREATED_MS="$(now_ms)"
+  done
+  case "$MODE" in
+    kill)
+      say "letting them run for $WAIT_BEFORE_KILL s"
+      countdown "$WAIT_BEFORE_KILL" "before the kill"
+      say "SIGKILL Redis and the sidecar: the workflows' state is gone"
+      LOSS_MS="$(now_ms)"
+      "${STACK}_dapr_kill"
+      local s; for ((s = OUTAGE; s > 0; s -= 5)); do echo "   $s s of outage left" >&2; sleep $((s < 5 ? s : 5)); done
+      say "restarting Redis and the sidecar"
+      "${STACK}_dapr_restore"
+      RESTORED_MS="$(now_ms)"
+      ;;
+    ttl|ttl-no-restart)
+      say "the state store expires keys after $TTL s: waiting until no instance is found"
+      wait_for_expiry
+      if [[ $MODE == ttl ]]; then
+        say "the state has expired; restarting the sidecar alone (a deploy, a rescheduled pod), Redis untouched"
+        "${STACK}_dapr_restart_sidecar"
+        RESTORED_MS="$(now_ms)"
+      fi
+      ;;
+  esac
+  for id in "${INSTANCES[@]}"; do echo "status after the loss: $id HTTP $(instance_code "$id")" >&2; done
+  FROM_MS="$(now_ms)"
+  say "observing for $OBSERVE s"
+  countdown "$OBSERVE" "of observation"
+  TO_MS="$(now_ms)"
+  app_healthy || dapr_fail "DaprApp stopped answering at the end of the observation"
+  dapr_verdict || die "no verdict for Dapr $BUILT; see above"
+}
+
+dapr_main() {
+  MODE=kill WAIT_BEFORE_KILL=45 OUTAGE=10 OBSERVE=30 TTL=5 COST=0.03 ACTIVITY_SECONDS=10 WORKFLOWS=1
+  CONTRIB_SRC="" DURABLETASK_SRC=""
+  local versions=1.15.8 src="" down=0 docker=0
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --mode) need_value "$1" $#; MODE="$2"; shift 2 ;;
+      --dapr-version) need_value "$1" $#; versions="$2"; shift 2 ;;
+      --dapr-src) need_value "$1" $#; src="$2"; shift 2 ;;
+      --contrib-src) need_value "$1" $#; CONTRIB_SRC="$2"; shift 2 ;;
+      --durabletask-src) need_value "$1" $#; DURABLETASK_SRC="$2"; shift 2 ;;
+      --workflows) need_value "$1" $#; WORKFLOWS="$2"; shift 2 ;;
+      --wait-before-kill) need_value "$1" $#; WAIT_BEFORE_KILL="$2"; shift 2 ;;
+      --outage) need_value "$1" $#; OUTAGE="$2"; shift 2 ;;
+      --observe) need_value "$1" $#; OBSERVE="$2"; shift 2 ;;
+      --ttl) need_value "$1" $#; TTL="$2"; shift 2 ;;
+      --cost-per-call) need_value "$1" $#; COST="$2"; shift 2 ;;
+      --activity-seconds) need_value "$1" $#; ACTIVITY_SECONDS="$2"; shift 2 ;;
+      --down) down=1; shift ;;
+      --docker) docker=1; shift ;;
+      -h|--help) dapr_usage; exit 0 ;;
+      *) die "unknown option: $1 (see ./reproduce_issue.sh --help)" ;;
+    esac
+  done
+  [[ $MODE == kill || $MODE == ttl || $MODE == ttl-no-restart ]] || die "--mode takes kill, ttl or ttl-no-restart, got '$MODE'"
+  whole --workflows "$WORKFLOWS" 1 200; WORKFLOWS=$((10#$WORKFLOWS))
+  whole --wait-before-kill "$WAIT_BEFORE_KILL" 1 86400; WAIT_BEFORE_KILL=$((10#$WAIT_BEFORE_KILL))
+  whole --outage "$OUTAGE" 0 3600; OUTAGE=$((10#$OUTAGE))
+  whole --observe "$OBSERVE" 6 86400; OBSERVE=$((10#$OBSERVE))
+  whole --ttl "$TTL" 1 86400; TTL=$((10#$TTL))
+  decimal --cost-per-call "$COST" 0 1000000
+  decimal --activity-seconds "$ACTIVITY_SECONDS" 0 3600
+  [[ "$versions" =~ ^[0-9]+\.[0-9]+\.[0-9]+(,[0-9]+\.[0-9]+\.[0-9]+)*$ ]] || die "--dapr-version takes versions like 1.15.8 or 1.15.8,1.16.2, got '$versions'"
+  if [[ -n "$src" ]]; then
+    [[ -d "$src" ]] || die "--dapr-src: no such folder: $src"
+    versions="src:$(cd "$src" && pwd)"
+  fi
+  [[ -z "$CONTRIB_SRC$DURABLETASK_SRC" || -n "$src" ]] || die "--contrib-src and --durabletask-src go with --dapr-src"
+
+  take_lock dapr
+  PIDFILE="$KIT_STATE/dapr.pids"
+  STACK=local
+  if [[ $docker == 1 ]]; then
+    command -v docker >/dev/null && docker info >/dev/null 2>&1 || die "--docker needs a running Docker engine (docker info failed); without --docker the local stack needs none"
+    STACK=compose
+    if [[ $down == 1 ]]; then compose_dapr_down; exit 0; fi
+  else
+    stop_recorded "$PIDFILE"
+    if [[ $down == 1 ]]; then echo "the kit's Dapr stack is down" >&2; exit 0; fi
+  fi
+
+  new_run_dir dapr
+  ON_INTERRUPT=dapr_interrupted
+  local top="$RUN_DIR" v list=() n=0 dirs=()
+  IFS=, read -r -a list <<<"$versions"
+  for v in "${list[@]}"; do
+    n=$((n + 1))
+    if [[ ${#list[@]} -gt 1 ]]; then RUN_DIR="$top/$v"; mkdir -p "$RUN_DIR"; fi
+    dirs+=("$RUN_DIR")
+    dapr_run "$v"
+    [[ $n -lt ${#list[@]} ]] && stop_all # each version gets a clean stack; only the last stays up
+  done
+  RUN_DIR="$top"
+  if [[ ${#list[@]} -gt 1 ]]; then
+    say "side by side"
+    "$JBANG" "$KIT/kit/DaprReport.java" compare --out "$top" "${dirs[@]}" || die "could not put the runs side by side"
+  fi
+  KEEP_UP=1
+  if [[ $STACK == compose ]]; then
+    echo "The Compose stack is still up for inspection; stop it with: ./reproduce_issue.sh --docker --down" >&2
+  else
+    echo "The stack is still up for inspection (logs in $top); stop it with: ./reproduce_issue.sh --down" >&2
+  fi
+  echo "$top/summary.json"
+}
