@@ -37,9 +37,9 @@ DEFAULT_SDK_VERSION=1.38.0
 # jbang for one of our scripts at a given Java SDK version. The scripts declare
 # //DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}; jbang's build cache does not key on the
 # property, so another version needs --fresh (a rebuild, ~15 s).
-sdk_jbang() { # SDK: sets JB, the jbang command line for that SDK
-  JB=("$JBANG")
-  [[ "$1" == "$DEFAULT_SDK_VERSION" ]] || JB+=(--fresh "-Dtemporal.sdk.version=$1")
+sdk_opts() { # SDK: sets SDK_OPTS, the jbang run/build options for that SDK
+  SDK_OPTS=()
+  [[ "$1" == "$DEFAULT_SDK_VERSION" ]] || SDK_OPTS=(--fresh "-Dtemporal.sdk.version=$1")
 }
 
 temporal_cli() { # [VERSION]: sets TEMPORAL_BIN
@@ -72,8 +72,8 @@ temporal_experiment() { # OUT INTERVAL WORKERS [SDK]
   local wq="workflows:$run" aq="activities:$run"
   mkdir -p "$out"
   start_bg workflow-worker "$out/workflow-worker.log" "$JBANG" "$KIT/WorkflowWorker.java" --address "$ADDRESS" --task-queue "$wq"
-  sdk_jbang "$sdk"
-  start_bg activity-worker "$out/activity-worker.log" "${JB[@]}" "$KIT/ActivityWorker.java" "$interval" -n "$workers" \
+  sdk_opts "$sdk"
+  start_bg activity-worker "$out/activity-worker.log" "$JBANG" run "${SDK_OPTS[@]}" "$KIT/ActivityWorker.java" "$interval" -n "$workers" \
     --address "$ADDRESS" --task-queue "$aq" --events "$out/events" --quiet
   EXPERIMENT_OUT="$out"
   local rc=0
@@ -102,7 +102,7 @@ temporal_interrupted() {
 }
 
 temporal_main() {
-  local interval=0.5 workers=1 what=pair fix=both servers="" sdks="" docker=0
+  local interval=0.5 workers=1 what=pair fix=both servers=default sdks=default docker=0
   WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS=""
   while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -132,7 +132,7 @@ temporal_main() {
   WORKFLOWS=$((10#$WORKFLOWS)); workers=$((10#$workers))
   local modes
   case "$fix" in off) modes=(off) ;; on) modes=(on) ;; both) modes=(off on) ;; *) die "--server-fix takes off, on or both, got '$fix'" ;; esac
-  [[ -z "$servers$sdks" || $what == matrix ]] || die "--server-versions and --sdk-versions go with --matrix"
+  [[ ( $servers == default && $sdks == default ) || $what == matrix ]] || die "--server-versions and --sdk-versions go with --matrix"
   [[ -z "$USER_ADDRESS" || ( $what == pair && $docker == 0 ) ]] || die "--address goes with a plain run (not --sweep, --matrix, --hang-cases, --benchmark or --docker)"
   [[ -z "$USER_ADDRESS" || "$USER_ADDRESS" =~ ^[A-Za-z0-9._-]+:[0-9]{1,5}$ ]] || die "--address takes HOST:PORT, got '$USER_ADDRESS'"
 
@@ -143,7 +143,8 @@ temporal_main() {
     hang) temporal_hang_cases ;;
     bench) temporal_benchmark ;;
     sweep) temporal_sweep "${modes[@]}" ;;
-    matrix) temporal_matrix "${servers:-1.5.1,1.9.1}" "${sdks:-1.35.0,$DEFAULT_SDK_VERSION}" ;;
+    matrix) temporal_matrix "$([[ $servers == default ]] && echo 1.5.1,1.9.1 || echo "$servers")" \
+      "$([[ $sdks == default ]] && echo "1.35.0,$DEFAULT_SDK_VERSION" || echo "$sdks")" ;;
     pair) temporal_pair "$interval" "$workers" "$docker" "${modes[@]}" ;;
   esac
 }
@@ -207,8 +208,8 @@ temporal_matrix() { # SERVERS SDKS
   for cli in "${servers[@]}"; do temporal_cli "$cli"; done
   for sdk in "${sdks[@]}"; do
     say "Java SDK $sdk"
-    sdk_jbang "$sdk"
-    "${JB[@]}" build "$KIT/ActivityWorker.java" >/dev/null 2>"$RUN_DIR/sdk-$sdk.log" ||
+    sdk_opts "$sdk"
+    "$JBANG" build "${SDK_OPTS[@]}" "$KIT/ActivityWorker.java" >/dev/null 2>"$RUN_DIR/sdk-$sdk.log" ||
       die "io.temporal:temporal-sdk:$sdk cannot be resolved or built (see $RUN_DIR/sdk-$sdk.log)"
   done
   for cli in "${servers[@]}"; do

@@ -1,6 +1,7 @@
-// Dapr half of the kit. "fast": DaprApp's HTTP routes and bad input, in-process, no sidecar.
-// "e2e": ./reproduce_issue.sh on the real local stack (Redis, placement, scheduler, daprd), with short
-// timings, checked against the app's own log as well as its /stats.
+// Dapr half of the kit. "fast": the orphan decisions and the verdict (every branch), DaprApp's routes
+// and bad input, a dead app, and --down's care with pids, all without a sidecar. "e2e":
+// ./reproduce_issue.sh on the real local stack (Redis, placement, scheduler, daprd) with short timings,
+// checked against the app's own records, its /stats and the sidecar's own log, not the script's printout.
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -26,108 +27,368 @@ public class DaprTests {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  // ------------------------------------------------------------------------ decisions, every branch
+
   @Test
   @Tag("fast")
-  void routesAnswerAndBadInputIsA400WithOneLine() throws Exception {
-    Javalin app = DaprApp.routes(Javalin.create()).start("127.0.0.1", 0);
+  void anExecutionIsOrphanedOnlyWhenEveryCheckSaysTheInstanceIsGone() {
+    assertEquals(Orphans.Kind.ALIVE, Orphans.classify("i", 0, Orphans.Answer.FOUND, null, null, "").kind());
+    assertEquals(Orphans.Kind.UNKNOWN, Orphans.classify("i", 0, Orphans.Answer.ERROR, null, null, "").kind());
+    var transientMissing = Orphans.classify("i", 0, Orphans.Answer.MISSING, Orphans.Answer.FOUND, null, "");
+    assertEquals(Orphans.Kind.UNCONFIRMED, transientMissing.kind(), "a missing answer the second look contradicts is no orphan");
+    assertTrue(transientMissing.reason().contains("found it"), transientMissing.reason());
+    assertEquals(Orphans.Kind.UNCONFIRMED, Orphans.classify("i", 0, Orphans.Answer.MISSING, Orphans.Answer.ERROR, null, "").kind());
+    var keysLeft = Orphans.classify("i", 0, Orphans.Answer.MISSING, Orphans.Answer.MISSING, 4, "");
+    assertEquals(Orphans.Kind.UNCONFIRMED, keysLeft.kind(), "the state store still holds the instance");
+    assertTrue(keysLeft.reason().contains("4 keys"), keysLeft.reason());
+    assertEquals(Orphans.Kind.UNCONFIRMED, Orphans.classify("i", 0, Orphans.Answer.MISSING, Orphans.Answer.MISSING, -1, "").kind());
+    assertEquals(Orphans.Kind.ORPHANED, Orphans.classify("i", 0, Orphans.Answer.MISSING, Orphans.Answer.MISSING, 0, "").kind());
+    var unchecked = Orphans.classify("i", 0, Orphans.Answer.MISSING, Orphans.Answer.MISSING, null, "");
+    assertEquals(Orphans.Kind.ORPHANED, unchecked.kind());
+    assertTrue(unchecked.reason().contains("no state store"), "says that the store was not checked: " + unchecked.reason());
+  }
+
+  static List<Long> every(long fromMs, long toMs, long stepMs) {
+    List<Long> t = new ArrayList<>();
+    for (long x = fromMs; x <= toMs; x += stepMs) t.add(x);
+    return t;
+  }
+
+  @Test
+  @Tag("fast")
+  void theVerdictLoopsOnlyWhenOrphansOutnumberTheFixsOneMoreRunAndKeepComing() {
+    // 30 s window from 0 to 30,000 ms; one workflow: the fix allows 3 (one more run of each parallel activity).
+    assertEquals(Orphans.Verdict.LOOPS, Orphans.verdict(every(1_000, 30_000, 1_000), 0, 30_000, 1));
+    assertEquals(Orphans.Verdict.STOPS, Orphans.verdict(List.of(1_000L, 1_100L, 1_200L), 0, 30_000, 1), "3 then none: the fix");
+    assertEquals(Orphans.Verdict.STOPS, Orphans.verdict(every(1_000, 12_000, 500), 0, 30_000, 1), "many, but none in the last third");
+    assertEquals(Orphans.Verdict.STOPS, Orphans.verdict(List.of(1_000L, 25_000L, 26_000L), 0, 30_000, 1), "few: not more than the fix allows");
+    assertEquals(Orphans.Verdict.NONE, Orphans.verdict(List.of(), 0, 30_000, 1));
+    assertEquals(Orphans.Verdict.NONE, Orphans.verdict(List.of(-5L, 40_000L), 0, 30_000, 1), "outside the window does not count");
+    // Scale: 2 workflows allow 6.
+    assertEquals(Orphans.Verdict.STOPS, Orphans.verdict(List.of(1L, 2L, 3L, 4L, 25_000L), 0, 30_000, 2));
+    assertEquals(Orphans.Verdict.LOOPS, Orphans.verdict(every(1_000, 30_000, 4_000), 0, 30_000, 2));
+  }
+
+  @Test
+  @Tag("fast")
+  void costIsProjectedFromTheSteadyRateAndIsZeroWhenTheOrphansStopped() {
+    // 3 a second for the whole window, but 10 a second in the last third: the steady rate is the latter.
+    List<Long> t = new ArrayList<>(every(0, 20_000, 333));
+    t.addAll(every(20_001, 30_000, 100));
+    var c = Orphans.cost(Orphans.Verdict.LOOPS, t, 0, 30_000, 0.03);
+    assertEquals(36_000, c.callsPerHour(), 400);
+    assertEquals(c.callsPerHour() * 24 * 0.03, c.perDay(), 0.01);
+    var stopped = Orphans.cost(Orphans.Verdict.STOPS, List.of(1L, 2L, 3L), 0, 30_000, 0.03);
+    assertEquals(0, stopped.perDay());
+    assertTrue(stopped.basis().contains("stopped"), stopped.basis());
+  }
+
+  @Test
+  @Tag("fast")
+  void eachVersionsOwnWordingIsCounted() {
+    var lines = List.of(
+        "time=x level=error msg=\"failed to invoke scheduled actor reminder named: run-activity due to: ... error from worker: no such instance exists\"",
+        "time=x level=warning msg=\"workflow actor instance not found when reporting activity result\"",
+        "time=x level=warning msg=\"cannot add event to workflow as state has been purged. Ignoring event.\"",
+        "time=x level=info msg=\"not found: something unrelated\"");
+    var c = Orphans.countWording(lines);
+    assertEquals(1, c.get("run_activity_no_such_instance"));
+    assertEquals(1, c.get("actor_not_found_reporting_result"));
+    assertEquals(1, c.get("state_purged_ignoring_event"));
+  }
+
+  // -------------------------------------------------------------------------------- routes, input
+
+  @Test
+  @Tag("fast")
+  void routesAnswerAndBadInputIsA4xxWithOneLine() throws Exception {
+    Javalin app = new DaprApp.Routes(null).register(Javalin.create()).start("127.0.0.1", 0);
     String base = "http://127.0.0.1:" + app.port();
     try {
-      JsonNode root = DaprApp.JSON.readTree(call("GET", base + "/", null).body());
+      JsonNode root = Cli.JSON.readTree(call("GET", base + "/", null).body());
       assertTrue(root.path("endpoints").has("POST /workflow/hello"), root.toString());
-      JsonNode health = DaprApp.JSON.readTree(call("GET", base + "/health", null).body());
-      assertEquals("healthy", health.path("status").asText());
-      assertTrue(health.has("message") && health.has("timestamp"), health.toString());
-
-      for (String bad : List.of("{not json", "[1,2]", "{\"instance_id\": 5}", "{\"instance_id\": \"\"}")) {
+      assertEquals("healthy", Cli.JSON.readTree(call("GET", base + "/health", null).body()).path("status").asText());
+      String longId = "a".repeat(100_000);
+      for (String bad : List.of("{not json", "[1,2]", "{\"instance_id\": 5}", "{\"instance_id\": \"\"}", "{\"instance_id\": \"a/b\"}",
+          "{\"instance_id\": \"a\\nb\"}", "{\"instance_id\": \"" + longId + "\"}")) {
         var r = call("POST", base + "/workflow/hello", bad);
-        assertEquals(400, r.statusCode(), bad + " -> " + r.body());
-        String err = DaprApp.JSON.readTree(r.body()).path("error").asText();
+        assertEquals(400, r.statusCode(), bad.length() > 60 ? "a 100k-character id" : bad + " -> " + r.body());
+        String err = Cli.JSON.readTree(r.body()).path("error").asText();
         assertTrue(err.startsWith("malformed request") && !err.contains("\n"), err);
       }
-      // No workflow runtime behind it: scheduling fails with a 500 that says why.
+      assertEquals(400, call("GET", base + "/workflow/a%0Ab", null).statusCode());
       var r = call("POST", base + "/workflow/hello", "{\"instance_id\": \"x\"}");
-      assertEquals(500, r.statusCode());
-      assertTrue(r.body().contains("failed to schedule"), r.body());
-
-      DaprApp.STATS.record("inst-1", false);
-      DaprApp.STATS.record("inst-1", true);
-      JsonNode stats = DaprApp.JSON.readTree(call("GET", base + "/stats", null).body());
-      assertTrue(stats.path("total_executions").asLong() >= 2);
-      assertEquals(2, stats.path("per_instance").path("inst-1").path("executions").asLong());
-      assertEquals(1, stats.path("per_instance").path("inst-1").path("orphaned").asLong());
+      assertEquals(503, r.statusCode(), "no workflow runtime behind it: " + r.body());
+      JsonNode stats = Cli.JSON.readTree(call("GET", base + "/stats", null).body());
+      assertEquals(0, stats.path("total").path("executions").asLong(), stats.toString());
     } finally {
       app.stop();
     }
   }
 
-  // -------------------------------------------------------------------------------------- e2e
-
-  static JsonNode reproduce(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("./reproduce_issue.sh"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    List<String> lines = new ArrayList<>();
-    try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        lines.add(line);
-        if (!line.startsWith("time=")) System.out.println("     | " + line);
-      }
+  /** A dead app is an error with a partial summary, never "stops" with zero orphans. */
+  @Test
+  @Tag("fast")
+  void aVerdictWithNoAppToAskIsAnErrorWithAPartialSummary() throws Exception {
+    Path dir = Files.createTempDirectory("dead-app");
+    Files.writeString(dir.resolve("executions.jsonl"),
+        Cli.JSON.writeValueAsString(Orphans.classify("i1", 1_000, Orphans.Answer.FOUND, null, null, "RUNNING")) + "\n");
+    PrintStreamCapture err = PrintStreamCapture.stderr();
+    int rc;
+    try {
+      rc = Cli.run(new DaprReport(), new String[] {"verdict", "--dir", dir.toString(), "--app", "http://127.0.0.1:1", "--instance", "i1",
+          "--mode", "kill", "--version", "1.15.4", "--created-ms", "0", "--loss-ms", "2000", "--from-ms", "3000", "--to-ms", "9000"});
+    } finally {
+      err.restore();
     }
-    assertEquals(0, p.waitFor(), "reproduce_issue.sh " + String.join(" ", args) + " failed");
-    Path summary = Path.of(lines.get(lines.size() - 1));
-    assertTrue(summary.endsWith("summary.json"), "last line is the summary's path: " + summary);
-    return DaprApp.JSON.readTree(summary.toFile());
+    assertEquals(2, rc);
+    String last = err.text().lines().reduce((a, b) -> b).orElse("");
+    assertTrue(last.startsWith("error: DaprApp did not answer"), err.text());
+    var s = Cli.readJson(dir.resolve("summary.json"), DaprReport.Summary.class);
+    assertNull(s.verdict(), "no verdict from a measurement that could not be taken");
+    assertNotNull(s.incomplete());
+    assertNull(s.cost());
   }
 
-  static void down() throws Exception {
-    Process p = new ProcessBuilder("./reproduce_issue.sh", "--down").inheritIO().start();
+  /** --down stops only what it can prove it started: a pid now naming another process is left alone. */
+  @Test
+  @Tag("fast")
+  void downLeavesAProcessWhosePidWasReusedAlone() throws Exception {
+    Process sleeper = new ProcessBuilder("sleep", "60").start();
+    try {
+      Path pidfile = Files.createTempFile("pids", ".txt");
+      Files.writeString(pidfile, "redis " + sleeper.pid() + " 1\n"); // start time 1: not this process
+      Process p = new ProcessBuilder("bash", "-c", "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; stop_recorded " + pidfile).inheritIO().start();
+      assertEquals(0, p.waitFor());
+      assertTrue(sleeper.isAlive(), "an unrelated process that holds a recorded pid is not killed");
+      String st = Files.readString(Path.of("/proc/" + sleeper.pid() + "/stat")).replaceFirst("^.*\\) ", "").split(" ")[19];
+      Files.writeString(pidfile, "redis " + sleeper.pid() + " " + st + "\n");
+      p = new ProcessBuilder("bash", "-c", "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; stop_recorded " + pidfile + " 2>/dev/null").start();
+      assertEquals(0, p.waitFor());
+      sleeper.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertFalse(sleeper.isAlive(), "the process it did start is stopped");
+    } finally {
+      sleeper.destroyForcibly();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ e2e
+
+  static List<Orphans.Execution> records(Path dir) throws Exception {
+    return DaprReport.readRecords(dir.resolve("executions.jsonl"));
+  }
+
+  static long sidecarLines(Path dir, String regex) throws Exception {
+    var p = java.util.regex.Pattern.compile(regex);
+    return DaprReport.sidecarLines(dir).stream().filter(l -> p.matcher(l).find()).count();
+  }
+
+  static JsonNode stats() throws Exception {
+    return Cli.JSON.readTree(call("GET", "http://127.0.0.1:8999/stats", null).body());
+  }
+
+  /** The headline: the report's line (1.15.x) loops, the fixed release (1.16.2) stops, each on a clean stack. */
+  @Test
+  @Tag("e2e")
+  void theBugLoopsOn115AndTheUpstreamFixStopsIt() throws Exception {
+    try {
+      var run = Reproduce.run("--dapr-version", "1.15.8,1.16.2", "--wait-before-kill", "15", "--outage", "3", "--observe", "24", "--activity-seconds", "3");
+      assertEquals(0, run.exit(), "reproduce_issue.sh failed");
+      Path top = run.summary().getParent();
+      var side = Cli.readJson(run.summary(), DaprReport.SideBySide.class);
+      assertEquals(2, side.runs().size());
+
+      Path bugDir = top.resolve("1.15.8");
+      var bug = side.runs().get(0);
+      assertTrue(bug.daprVersion().startsWith("1.15."), bug.daprVersion());
+      var bugRecords = records(bugDir);
+      long before = bugRecords.stream().filter(r -> r.kind() == Orphans.Kind.ORPHANED && r.beganMs() < bug.phases().lossMs()).count();
+      assertEquals(0, before, "nothing is orphaned while the state is there");
+      List<Long> orphanTimes = bugRecords.stream().filter(r -> r.kind() == Orphans.Kind.ORPHANED).map(Orphans.Execution::beganMs).toList();
+      long from = bug.phases().observeFromMs(), to = bug.phases().observeToMs();
+      assertEquals(Orphans.Verdict.LOOPS, Orphans.verdict(orphanTimes, from, to, 1), "from the app's own records");
+      assertTrue(Orphans.lastThird(orphanTimes, from, to) > 0, "still arriving at the end");
+      for (var r : bugRecords) if (r.kind() == Orphans.Kind.ORPHANED) assertEquals(0, r.stateKeys(), "Redis held none of the instance's keys: " + r);
+      assertTrue(sidecarLines(bugDir, "(?=.*run-activity)(?=.*no such instance exists)") > 3, "the sidecar's own log says it, in 1.15's words");
+      assertEquals("loops", bug.verdict().name().toLowerCase());
+
+      Path fixDir = top.resolve("1.16.2");
+      var fix = side.runs().get(1);
+      assertEquals("1.16.2", fix.daprVersion());
+      var fixRecords = records(fixDir);
+      List<Long> fixOrphans = fixRecords.stream().filter(r -> r.kind() == Orphans.Kind.ORPHANED).map(Orphans.Execution::beganMs).toList();
+      assertTrue(fixOrphans.size() <= 3, "the fix: at most one more run of each of the 3 activities: " + fixOrphans.size());
+      assertEquals(0, Orphans.lastThird(fixOrphans, fix.phases().observeFromMs(), fix.phases().observeToMs()));
+      assertEquals(Orphans.Verdict.STOPS == fix.verdict() || Orphans.Verdict.NONE == fix.verdict(), true, fix.verdict().toString());
+      // The app still runs (the last stack stays up): its own count agrees with its records.
+      assertEquals(fixOrphans.size(), stats().path("total").path("orphaned").asLong());
+      assertTrue(sidecarLines(fixDir, "cannot add event to workflow as state has been purged|workflow actor instance not found when reporting activity result") > 0,
+          "1.16.2's own words for the orphaned activity");
+      assertTrue(Files.size(top.resolve("timeline.png")) > 1000);
+    } finally {
+      Reproduce.down();
+    }
+  }
+
+  /** The production path: the TTL expires mid-workflow, the sidecar alone restarts, and 1.15 loops. */
+  @Test
+  @Tag("e2e")
+  void afterTheTtlExpiresARestartOfTheSidecarAloneLeavesActivitiesLooping() throws Exception {
+    try {
+      var run = Reproduce.run("--mode", "ttl", "--ttl", "2", "--observe", "24", "--activity-seconds", "4");
+      assertEquals(0, run.exit(), "reproduce_issue.sh --mode ttl failed");
+      var s = Cli.readJson(run.summary(), DaprReport.Summary.class);
+      assertEquals("ttl", s.mode());
+      assertNotNull(s.phases().restoredMs(), "the sidecar was restarted");
+      var recs = records(run.summary().getParent());
+      List<Long> t = recs.stream().filter(r -> r.kind() == Orphans.Kind.ORPHANED).map(Orphans.Execution::beganMs).toList();
+      assertEquals(Orphans.Verdict.LOOPS, Orphans.verdict(t, s.phases().observeFromMs(), s.phases().observeToMs(), 1), "orphans keep coming: " + t.size());
+      assertEquals(s.orphanedExecutions(), t.stream().filter(x -> x >= s.phases().observeFromMs() && x <= s.phases().observeToMs()).count());
+    } finally {
+      Reproduce.down();
+    }
+  }
+
+  /** The seed's scale scenario, small: every workflow gets its own orphan count. */
+  @Test
+  @Tag("e2e")
+  void twoWorkflowsEachGetTheirOwnOrphanCount() throws Exception {
+    try {
+      var run = Reproduce.run("--workflows", "2", "--wait-before-kill", "12", "--outage", "3", "--observe", "18", "--activity-seconds", "3");
+      assertEquals(0, run.exit());
+      var s = Cli.readJson(run.summary(), DaprReport.Summary.class);
+      assertEquals(2, s.instances().size());
+      var recs = records(run.summary().getParent());
+      for (var i : s.instances()) {
+        long mine = recs.stream().filter(r -> r.instanceId().equals(i.instanceId()) && r.kind() == Orphans.Kind.ORPHANED && r.beganMs() <= s.phases().observeToMs()).count();
+        assertEquals(mine, i.orphaned(), i.toString());
+        assertTrue(i.orphaned() > 3, "each workflow's activities loop on their own: " + i);
+        assertEquals("not found", i.afterLoss());
+      }
+      assertEquals(s.instances().get(0).orphaned() + s.instances().get(1).orphaned(),
+          stats().path("per_instance").path(s.instances().get(0).instanceId()).path("orphaned").asLong()
+              + stats().path("per_instance").path(s.instances().get(1).instanceId()).path("orphaned").asLong(), 12,
+          "the app's /stats per instance agrees (it kept counting after the window)");
+      // A duplicate id is the client's mistake: 409.
+      var dup = call("POST", "http://127.0.0.1:8999/workflow/hello", "{\"instance_id\": \"" + s.instances().get(0).instanceId() + "\"}");
+      assertEquals(409, dup.statusCode(), dup.body());
+    } finally {
+      Reproduce.down();
+    }
+  }
+
+  /** Killing DaprApp mid-observation ends the run as an error with a partial summary, never as "stops". */
+  @Test
+  @Tag("e2e")
+  void aDeadAppIsAnErrorNotAVerdict() throws Exception {
+    try {
+      Thread killer = new Thread(() -> {
+        try {
+          Path pids = Path.of(System.getenv().getOrDefault("DURABLE_KIT_CACHE", System.getProperty("user.home") + "/.cache/durable-bugs-kit"), "state", "dapr.pids");
+          for (int i = 0; i < 600; i++) { // once the observation has begun (after the kill and the restart)
+            Thread.sleep(500);
+            if (!Files.exists(pids)) continue;
+            List<String> lines = Files.readAllLines(pids);
+            if (lines.stream().filter(l -> l.startsWith("daprd ")).count() == 1 && lines.stream().anyMatch(l -> l.startsWith("redis ")) && i > 50) {
+              String app = lines.stream().filter(l -> l.startsWith("app ")).findFirst().orElseThrow().split(" ")[1];
+              new ProcessBuilder("kill", "-KILL", "--", "-" + app).start().waitFor();
+              return;
+            }
+          }
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      });
+      killer.start();
+      var run = Reproduce.run("--wait-before-kill", "20", "--outage", "2", "--observe", "30", "--activity-seconds", "3");
+      killer.join();
+      assertEquals(2, run.exit(), "a measurement that could not be taken is exit 2");
+      String last = run.stderr().get(run.stderr().size() - 1);
+      assertTrue(last.startsWith("error: DaprApp stopped answering"), last);
+      assertNull(run.summary(), "no summary path claimed on stdout");
+      Path partial = Path.of(last.substring(last.indexOf("partial results in ") + "partial results in ".length()));
+      var s = Cli.readJson(partial, DaprReport.Summary.class);
+      assertNull(s.verdict());
+      assertNotNull(s.incomplete());
+    } finally {
+      Reproduce.down();
+    }
+  }
+
+  /** A second run while one is in progress refuses in one line; Ctrl-C on the first leaves a partial summary. */
+  @Test
+  @Tag("e2e")
+  void aSecondRunRefusesAndAnInterruptedRunLeavesAPartialSummary() throws Exception {
+    try {
+      Process first = new ProcessBuilder("./reproduce_issue.sh", "--wait-before-kill", "40", "--activity-seconds", "3")
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      Path pids = Path.of(System.getenv().getOrDefault("DURABLE_KIT_CACHE", System.getProperty("user.home") + "/.cache/durable-bugs-kit"), "state", "dapr.pids");
+      for (int i = 0; i < 240 && !(Files.exists(pids) && Files.readString(pids).contains("daprd ")); i++) Thread.sleep(500);
+      Thread.sleep(8_000); // the workflow is created and running
+      Process second = new ProcessBuilder("./reproduce_issue.sh", "--wait-before-kill", "5").start();
+      String err = new String(second.getErrorStream().readAllBytes()).trim();
+      assertEquals(2, second.waitFor(), err);
+      assertTrue(err.startsWith("error: another dapr run is in progress") && err.lines().count() == 1, err);
+      assertTrue(first.isAlive(), "the first run goes on untouched");
+
+      new ProcessBuilder("kill", "-INT", String.valueOf(first.pid())).start().waitFor();
+      String out = new String(first.getInputStream().readAllBytes()).trim();
+      assertEquals(130, first.waitFor());
+      Path partial = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
+      var s = Cli.readJson(partial, DaprReport.Summary.class);
+      assertEquals("interrupted by Ctrl-C", s.incomplete());
+      for (int port : new int[] {8999, 3500, 6380}) {
+        try (var sock = new java.net.Socket("127.0.0.1", port)) {
+          fail("port " + port + " still taken after Ctrl-C");
+        } catch (java.io.IOException expected) {
+          // everything the interrupted run started is stopped
+        }
+      }
+    } finally {
+      Reproduce.down();
+    }
+  }
+
+  /** A maintainer's checkout: --src builds from a local dapr/dapr tree (here the module cache's copy of a served version). */
+  @Test
+  @Tag("e2e")
+  void aLocalDaprCheckoutBuildsAndRecordsWhereItCameFrom() throws Exception {
+    Process gomod = new ProcessBuilder("go", "env", "GOMODCACHE").start();
+    String cache = new String(gomod.getInputStream().readAllBytes()).trim();
+    assertEquals(0, gomod.waitFor());
+    Path src = Path.of(cache, "github.com", "dapr", "dapr@v1.15.4");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(src), "the module cache has no dapr@v1.15.4 (tests/run.sh builds it first)");
+    Process p = new ProcessBuilder("tools/build-dapr.sh", "--src", src.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    List<String> out = new String(p.getInputStream().readAllBytes()).lines().toList();
     assertEquals(0, p.waitFor());
-    for (int port : new int[] {8999, 3500, 50001, 6380, 50005, 50006}) {
-      try (var s = new java.net.Socket("127.0.0.1", port)) {
-        fail("port " + port + " still listening after --down");
-      } catch (java.io.IOException expected) {
-      }
-    }
+    Path bin = Path.of(out.get(out.size() - 1));
+    assertTrue(Files.isExecutable(bin.resolve("daprd")) && Files.isExecutable(bin.resolve("placement")) && Files.isExecutable(bin.resolve("scheduler")));
+    var build = Cli.readJson(bin.getParent().resolve("build.json"), DaprReport.Build.class);
+    assertTrue(build.source().startsWith("local:"), build.source());
+
+    Process bad = new ProcessBuilder("tools/build-dapr.sh", "--src", Files.createTempDirectory("not-dapr").toString()).start();
+    String err = new String(bad.getErrorStream().readAllBytes()).trim();
+    assertEquals(2, bad.waitFor(), err);
+    assertTrue(err.lines().reduce((a, b) -> b).orElse("").startsWith("error: "), err);
   }
 
-  /** The seed's illustration: kill Redis and the sidecar, restart them, count what runs without state. */
-  @Test
-  @Tag("e2e")
-  void afterKillingRedisAndTheSidecarOrphanedActivitiesKeepRunning() throws Exception {
-    try {
-      JsonNode s = reproduce("--wait-before-kill", "15", "--outage", "3", "--observe", "24", "--activity-seconds", "3");
-      assertEquals(0, s.path("orphaned_before_loss").asInt(), "nothing is orphaned while the state is there");
-      assertFalse(s.path("instance_found_after_loss").asBoolean(), "the sidecar no longer knows the instance");
-      assertTrue(s.path("orphaned_executions").asInt() > 3, "orphaned executions keep arriving: " + s);
-      assertTrue(s.path("orphaned_in_last_third").asInt() > 0, "and are still arriving at the end: " + s);
-      assertEquals("loops", s.path("verdict").asText());
-      assertTrue(s.path("dapr_version").asText().startsWith("1.15."), s.path("dapr_version").asText());
-      // Independent of /stats: the app's own log has a line per orphaned execution.
-      Path appLog = Path.of("results").resolve(runOf(s)).resolve("app.log");
-      long lines = Files.readAllLines(appLog).stream().filter(l -> l.startsWith("No workflow state found for " + s.path("instance_id").asText())).count();
-      assertTrue(lines >= s.path("orphaned_executions").asInt(), "app.log has " + lines + " orphan lines");
-    } finally {
-      down();
-    }
-  }
+  /** Captures System.err for one call. */
+  static final class PrintStreamCapture {
+    final java.io.PrintStream saved = System.err;
+    final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
 
-  /** The production path: a TTL shorter than the workflow, no restart at all. */
-  @Test
-  @Tag("e2e")
-  void withAShortTtlActivitiesRunWithoutTheirWorkflowState() throws Exception {
-    try {
-      JsonNode s = reproduce("--mode", "ttl", "--ttl", "2", "--observe", "15", "--activity-seconds", "4");
-      assertEquals("ttl", s.path("mode").asText());
-      assertFalse(s.path("instance_found_after_loss").asBoolean(), "the instance's state expired");
-      assertTrue(s.path("orphaned_executions").asInt() > 0, "activities ran although their workflow was not found: " + s);
-    } finally {
-      down();
+    static PrintStreamCapture stderr() {
+      var c = new PrintStreamCapture();
+      System.setErr(new java.io.PrintStream(c.buf, true));
+      return c;
     }
-  }
 
-  static String runOf(JsonNode s) {
-    // instance ids are hello-world-<run id>-<n>
-    String id = s.path("instance_id").asText();
-    return id.substring("hello-world-".length(), id.lastIndexOf('-'));
+    void restore() {
+      System.setErr(saved);
+    }
+
+    String text() {
+      return buf.toString();
+    }
   }
 }

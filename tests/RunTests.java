@@ -5,12 +5,13 @@
 //DEPS org.junit.platform:junit-platform-launcher
 //DEPS io.temporal:temporal-testing:1.38.0
 //DEPS org.yaml:snakeyaml:2.3
-//SOURCES ../Workflows.java ../Accounting.java ../StartWorkflows.java ../ActivityWorker.java ../WorkflowWorker.java ../Report.java
-//SOURCES ../DaprApp.java
-//SOURCES TemporalTests.java DaprTests.java ComposeTests.java
+//SOURCES ../Workflows.java ../StartWorkflows.java ../ActivityWorker.java ../WorkflowWorker.java
+//SOURCES ../kit/Report.java ../kit/Charts.java ../kit/Orphans.java ../kit/DaprReport.java ../DaprApp.java
+//SOURCES TemporalTests.java DaprTests.java ComposeTests.java Reproduce.java
 
 // jbang has no test command: this runs the JUnit Platform over the kit's test classes and ends with
-// the plain "N passed, N failed" line. Exit 1 on any failure or when no test ran.
+// the plain "N passed, N failed, N skipped" line. A test that cannot run here (an assumption that does
+// not hold) is reported as skipped, never as passed. Exit 1 on any failure or when no test ran.
 // Usually started by tests/run.sh, which brings up the real servers the end-to-end tests need.
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
@@ -26,7 +27,7 @@ import org.junit.platform.engine.TestExecutionResult;
 
 public class RunTests {
   public static void main(String[] args) {
-    Workflows.quietLogging();
+    Cli.quietLogging();
     var builder = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(TemporalTests.class), selectClass(DaprTests.class), selectClass(ComposeTests.class));
     if (args.length > 0) builder.filters(org.junit.platform.launcher.TagFilter.includeTags(args));
     LauncherDiscoveryRequest request = builder.build();
@@ -40,15 +41,24 @@ public class RunTests {
       @Override
       public void executionFinished(TestIdentifier id, TestExecutionResult result) {
         if (!id.isTest()) return;
-        System.out.println((result.getStatus() == TestExecutionResult.Status.SUCCESSFUL ? "PASS " : "FAIL ") + id.getDisplayName()
-            + result.getThrowable().map(t -> "\n     " + t).orElse(""));
+        String word = switch (result.getStatus()) {
+          case SUCCESSFUL -> "PASS ";
+          case ABORTED -> "SKIP ";
+          case FAILED -> "FAIL ";
+        };
+        System.out.println(word + id.getDisplayName() + result.getThrowable().map(t -> "\n     " + Cli.firstLine(String.valueOf(t))).orElse(""));
+      }
+
+      @Override
+      public void executionSkipped(TestIdentifier id, String reason) {
+        if (id.isTest()) System.out.println("SKIP " + id.getDisplayName() + ": " + reason);
       }
     };
     LauncherFactory.create().execute(request, summary, progress);
     var s = summary.getSummary();
     s.printFailuresTo(new PrintWriter(System.out), 15);
-    long passed = s.getTestsSucceededCount(), failed = s.getTestsFailedCount() + s.getTestsAbortedCount();
-    System.out.printf("%d passed, %d failed%n", passed, failed);
+    long passed = s.getTestsSucceededCount(), failed = s.getTestsFailedCount(), skipped = s.getTestsAbortedCount() + s.getTestsSkippedCount();
+    System.out.printf("%d passed, %d failed, %d skipped%n", passed, failed, skipped);
     System.exit(failed > 0 || passed == 0 ? 1 : 0);
   }
 }

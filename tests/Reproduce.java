@@ -1,0 +1,52 @@
+// Runs ./reproduce_issue.sh as a user would, for the end-to-end tests: its progress (stderr) is shown
+// indented as it comes; its stdout's last line is the summary path it claims.
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+public final class Reproduce {
+  private Reproduce() {}
+
+  public record Result(int exit, Path summary, List<String> stderr) {}
+
+  public static Result run(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("./reproduce_issue.sh"));
+    cmd.addAll(List.of(args));
+    System.out.println("     $ " + String.join(" ", cmd));
+    Process p = new ProcessBuilder(cmd).start();
+    List<String> err = new ArrayList<>();
+    Thread pump = new Thread(() -> {
+      try (var r = new BufferedReader(new InputStreamReader(p.getErrorStream()))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          synchronized (err) {
+            err.add(line);
+          }
+          if (!line.startsWith("time=")) System.out.println("     | " + line);
+        }
+      } catch (java.io.IOException ignored) {
+        // the process ended
+      }
+    });
+    pump.start();
+    List<String> out = new String(p.getInputStream().readAllBytes()).lines().toList();
+    int rc = p.waitFor();
+    pump.join();
+    return new Result(rc, out.isEmpty() ? null : Path.of(out.get(out.size() - 1)), err);
+  }
+
+  /** ./reproduce_issue.sh --down, then every Dapr port must be free. */
+  public static void down() throws Exception {
+    Process p = new ProcessBuilder("./reproduce_issue.sh", "--down").inheritIO().start();
+    if (p.waitFor() != 0) throw new AssertionError("--down failed");
+    for (int port : new int[] {8999, 3500, 50001, 6380, 50005, 50006}) {
+      try (var s = new java.net.Socket("127.0.0.1", port)) {
+        throw new AssertionError("port " + port + " still listening after --down");
+      } catch (java.io.IOException expected) {
+        // free
+      }
+    }
+  }
+}
