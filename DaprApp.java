@@ -206,22 +206,24 @@ public class DaprApp implements Callable<Integer> {
       }
       Orphans.Execution e = Orphans.classify(id, began, first.answer(), second == null ? null : second.answer(), keys,
           first.detail() + (second == null ? "" : " / " + second.detail()));
+      // The record is written before the count moves, under one lock: whoever reads /stats and then the
+      // records finds at least as many records as counted.
       synchronized (this) {
+        if (records != null) {
+          try {
+            records.append(e);
+          } catch (Cli.Fail f) {
+            System.out.println("error: " + f.getMessage()); // the verdict sees the records and /stats disagree
+          }
+        }
         total = total.plus(e.kind());
         perInstance.merge(id, Orphans.Counts.ZERO.plus(e.kind()), (a, b) -> a.plus(e.kind()));
         if (e.kind() == Orphans.Kind.ORPHANED) lastOrphanedMs = began;
       }
-      if (records != null) {
-        try {
-          records.append(e);
-        } catch (Cli.Fail f) {
-          System.out.println("error: " + f.getMessage()); // the verdict sees the records and /stats disagree
-        }
-      }
       return e;
     }
 
-    Orphans.Stats stats() {
+    synchronized Orphans.Stats stats() {
       return new Orphans.Stats(total, new java.util.TreeMap<>(perInstance), lastOrphanedMs);
     }
   }

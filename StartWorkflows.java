@@ -217,7 +217,7 @@ public class StartWorkflows implements Callable<Integer> {
       boolean allClosed = total >= ids.size() && running == 0;
       if (running >= 0 && (now - lastProgress >= 5_000 || allClosed)) {
         lastProgress = now;
-        log.info("Closed {}/{}, {} still running", total - running, ids.size(), running);
+        log.info("Closed {}/{}, {} still running", Math.max(0, Math.min(total, ids.size()) - running), ids.size(), running);
       }
       if (allClosed) return;
       if (maxWait > 0 && now - began > maxWait * 1000) {

@@ -67,8 +67,8 @@ public final class Charts {
   }
 
   /** Lines of (seconds, value) with vertical markers (e.g. when the state was lost). */
-  public static void timeline(Path png, String title, String yTitle, Map<String, double[][]> lines, Map<String, Double> markers) {
-    XYChart chart = new XYChartBuilder().width(1000).height(520).title(title).xAxisTitle("seconds since the workflow was created").yAxisTitle(yTitle).build();
+  public static void timeline(Path png, String title, String xTitle, String yTitle, Map<String, double[][]> lines, Map<String, Double> markers) {
+    XYChart chart = new XYChartBuilder().width(1000).height(520).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW).setChartBackgroundColor(java.awt.Color.WHITE).setMarkerSize(3);
     double top = 1;
     for (double[][] xy : lines.values()) for (double y : xy[1]) top = Math.max(top, y);

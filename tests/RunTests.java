@@ -30,6 +30,12 @@ public class RunTests {
     Cli.quietLogging();
     var builder = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(TemporalTests.class), selectClass(DaprTests.class), selectClass(ComposeTests.class));
     if (args.length > 0) builder.filters(org.junit.platform.launcher.TagFilter.includeTags(args));
+    // TESTS_MATCHING=text runs only the tests whose name holds it (while working on one).
+    String only = System.getenv("TESTS_MATCHING");
+    if (only != null && !only.isBlank()) {
+      builder.filters((org.junit.platform.launcher.PostDiscoveryFilter) d ->
+          org.junit.platform.engine.FilterResult.includedIf(!d.isTest() || d.getDisplayName().contains(only)));
+    }
     LauncherDiscoveryRequest request = builder.build();
     var summary = new SummaryGeneratingListener();
     var progress = new TestExecutionListener() {
