@@ -93,7 +93,7 @@ public class DaprApp implements Callable<Integer> {
         .registerActivity(HelloActivity.NAME, new HelloActivity())
         .build()) {
       runtime.start(false); // reconnects by itself when the sidecar comes back
-      Javalin app = new Routes(checks).register(Javalin.create());
+      Javalin app = new Routes(checks).register(Routes.create());
       try {
         app.start("0.0.0.0", port);
       } catch (RuntimeException e) {
@@ -310,6 +310,11 @@ public class DaprApp implements Callable<Integer> {
 
     Routes(Checks checks) {
       this.checks = checks;
+    }
+
+    /** Javalin with the kit's JSON mapper, so /stats speaks the same snake_case as every file the kit writes. */
+    static Javalin create() {
+      return Javalin.create(cfg -> cfg.jsonMapper(new io.javalin.json.JavalinJackson(Cli.JSON, false)));
     }
 
     Javalin register(Javalin app) {
