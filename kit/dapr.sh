@@ -59,7 +59,7 @@ now_ms() { date +%s%3N; }
 countdown() { # SECONDS WHAT
   local s ran orphaned
   for ((s = $1; s > 0; s -= 5)); do
-    app_healthy || dapr_fail "DaprApp stopped answering during the $2"
+    app_healthy || dapr_fail "DaprApp stopped answering ($s s left $2)"
     ran="$(grep -c '^Hello world!\|^No workflow state found\|^Activity for' "$RUN_DIR/app.log" || true)"
     orphaned="$(grep -c '^No workflow state found' "$RUN_DIR/app.log" || true)"
     printf '   %3d s left %s; activity executions so far: %s (orphaned %s)\n' "$s" "$2" "$ran" "$orphaned" >&2
@@ -131,9 +131,8 @@ local_dapr_logs() { :; } # every process already logs into $RUN_DIR
 # ------------------------------------------------------------------------------------ one run
 # Ends the run as an error with a partial summary: what was measured until then, and what is missing.
 dapr_fail() { # REASON
-  local reason="$1"
-  dapr_verdict --incomplete "$reason" || true
-  die "$reason; partial results in $RUN_DIR/summary.json"
+  dapr_verdict --incomplete "$1" || exit 2 # it says why in one error line, with the partial summary's path
+  die "$1" # not reached: a verdict with --incomplete always fails
 }
 dapr_interrupted() {
   [[ -n "${CREATED_MS:-}" ]] || { echo "nothing was measured yet (run folder: $RUN_DIR)" >&2; return; }
