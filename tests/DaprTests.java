@@ -173,6 +173,16 @@ public class DaprTests {
     }
   }
 
+  /** tools/build-dapr.sh's decisions (substitution, --src, errors) against a stand-in go: no download, no compile. */
+  @Test
+  @Tag("fast")
+  void theDaprBuildsDecisionsHoldAgainstAStandInProxy() throws Exception {
+    Process p = new ProcessBuilder("tools/test-build-dapr.sh").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), out);
+    assertTrue(out.contains("all checks passed") && !out.contains("FAIL"), out);
+  }
+
   // ------------------------------------------------------------------------------------------ e2e
 
   static List<Orphans.Execution> records(Path dir) throws Exception {
