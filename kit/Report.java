@@ -294,7 +294,7 @@ public class Report implements Callable<Integer> {
   // ------------------------------------------------------------------------------------ benchmark
 
   /** Figures from one benchmark leg: the records of its chaos workers and its summary. */
-  public record BenchmarkRow(int workers, double interval, long ranMin, double ranMean, long ranMax, long shutdownP50, long shutdownP90,
+  public record BenchmarkRow(int workers, int workflows, Double startProcessSeconds, double interval, long ranMin, double ranMean, long ranMax, long shutdownP50, long shutdownP90,
       long cycleP50, long cycleP90, double restartsPerMinute, Double startSeconds, Double drainSeconds, Double workflowsPerSecond,
       Double verdictLatency, String peakRss, long stackTraceLines, Integer restartsWhileQueued, Double lostPerRestart) {}
 
@@ -309,11 +309,11 @@ public class Report implements Callable<Integer> {
         for (Path sub : (Iterable<Path>) subs.filter(p -> p.getFileName().toString().matches("n\\d+")).sorted()::iterator) rows.add(row(sub));
       }
       if (rows.isEmpty()) throw new Cli.Fail("no benchmark legs (n<workers>/) under " + dir);
-      StringBuilder md = new StringBuilder("| workers | interval | ran before shutdown call, ms (min/mean/max) | shutdown, ms (p50/p90) | restart cycle, ms (p50/p90) | restarts/min | 1,000 starts | drain | workflows/s | restarts while queued | lost per restart | last close to verdict | peak RSS | stack-trace lines |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      StringBuilder md = new StringBuilder("| workers | workflows | interval | ran before shutdown call, ms (min/mean/max) | shutdown, ms (p50/p90) | restart cycle, ms (p50/p90) | restarts/min | starts (whole process / RPCs) | drain | workflows/s | restarts while queued | lost per restart | last close to verdict | peak RSS | stack-trace lines |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
       for (BenchmarkRow r : rows) {
-        md.append(String.format("| %d | %s s | %d / %.0f / %d | %d / %d | %d / %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %d |%n", r.workers(), r.interval(),
+        md.append(String.format("| %d | %,d | %s s | %d / %.0f / %d | %d / %d | %d / %d | %.0f | %s / %s | %s | %s | %s | %s | %s | %s | %d |%n", r.workers(), r.workflows(), r.interval(),
             r.ranMin(), r.ranMean(), r.ranMax(), r.shutdownP50(), r.shutdownP90(), r.cycleP50(), r.cycleP90(), r.restartsPerMinute(),
-            secs(r.startSeconds()), secs(r.drainSeconds()), r.workflowsPerSecond() == null ? "?" : String.format("%.1f", r.workflowsPerSecond()),
+            secs(r.startProcessSeconds()), secs(r.startSeconds()), secs(r.drainSeconds()), r.workflowsPerSecond() == null ? "?" : String.format("%.1f", r.workflowsPerSecond()),
             r.restartsWhileQueued() == null ? "?" : r.restartsWhileQueued(), r.lostPerRestart() == null ? "-" : String.format("%.3f", r.lostPerRestart()),
             secs(r.verdictLatency()), r.peakRss(), r.stackTraceLines()));
       }
@@ -348,12 +348,14 @@ public class Report implements Callable<Integer> {
       }
       Path sf = leg.resolve("summary.json");
       Loss.Summary s = Files.exists(sf) ? read(sf) : null;
-      Path rssFile = leg.resolve("peak-rss-kb"), wlog = leg.resolve("activity-worker.log");
-      String rss = Files.exists(rssFile) ? String.format("%.0f MB", Long.parseLong(Files.readString(rssFile).trim()) / 1024.0) : "?";
+      Path rssFile = leg.resolve("peak-rss-kb"), wlog = leg.resolve("activity-worker.log"), startMs = leg.resolve("start-process-ms");
+      String rssText = Files.exists(rssFile) ? Files.readString(rssFile).trim() : "";
+      String rss = rssText.matches("\\d+") ? String.format("%.0f MB", Long.parseLong(rssText) / 1024.0) : "?";
       long traces = Files.exists(wlog) ? Files.readAllLines(wlog).stream().filter(l -> l.trim().startsWith("at ")).count() : 0;
       var cfg = records.configs().isEmpty() ? null : records.configs().get(0);
       Double drain = s == null || s.timing() == null ? null : s.timing().drainSeconds();
-      return new BenchmarkRow(cfg == null ? 0 : cfg.workers(), cfg == null ? 0 : cfg.interval(), min(ran), ran.stream().mapToLong(x -> x).average().orElse(0),
+      Double startProcess = Files.exists(startMs) ? Long.parseLong(Files.readString(startMs).trim()) / 1000.0 : null;
+      return new BenchmarkRow(cfg == null ? 0 : cfg.workers(), s == null ? 0 : s.started(), startProcess, cfg == null ? 0 : cfg.interval(), min(ran), ran.stream().mapToLong(x -> x).average().orElse(0),
           max(ran), pct(down, 0.5), pct(down, 0.9), pct(cycle, 0.5), pct(cycle, 0.9), rs.size() * 60000.0 / Math.max(1, last - first),
           s == null || s.timing() == null ? null : s.timing().startSeconds(), drain,
           s == null || drain == null || drain <= 0 ? null : s.started() / drain, s == null || s.timing() == null ? null : s.timing().verdictLatencySeconds(),

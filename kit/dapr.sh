@@ -126,7 +126,6 @@ local_dapr_up() { # VERSION (or src:DIR)
 local_dapr_kill() { stop_named redis KILL; stop_named daprd KILL; }
 local_dapr_restore() { start_redis; start_daprd; }
 local_dapr_restart_sidecar() { stop_named daprd TERM; start_daprd; }
-local_dapr_logs() { :; } # every process already logs into $RUN_DIR
 
 # ------------------------------------------------------------------------------------ one run
 # Ends the run as an error with a partial summary: what was measured until then, and what is missing.
@@ -146,7 +145,7 @@ dapr_verdict() { # [--incomplete REASON]
   [[ -n "${LOSS_MS:-}" ]] && args+=(--loss-ms "$LOSS_MS")
   [[ -n "${RESTORED_MS:-}" ]] && args+=(--restored-ms "$RESTORED_MS")
   local id; for id in "${INSTANCES[@]}"; do args+=(--instance "$id"); done
-  "${STACK}_dapr_logs"
+  [[ $STACK == compose ]] && compose_dapr_logs # the local stack's processes log into $RUN_DIR already
   "$JBANG" "$KIT/kit/DaprReport.java" verdict "${args[@]}" "$@"
 }
 

@@ -274,18 +274,20 @@ temporal_hang_cases() {
 temporal_benchmark() {
   temporal_cli
   temporal_server_up off "$TEMPORAL_PORT_OFF"
-  local w dir run wq aq pid t0
-  for w in 1 10; do
+  local w n leg dir run wq aq pid t0
+  # 1 worker with K workflows (the original's setting), and 10 workers with 10 x K: the accounting's scale.
+  for leg in "1:$WORKFLOWS" "10:$((WORKFLOWS * 10))"; do
+    w="${leg%%:*}" n="${leg#*:}"
     dir="$RUN_DIR/n$w"; run="$RUN_ID-n$w"; wq="workflows:$run"; aq="activities:$run"; mkdir -p "$dir"
-    say "benchmark: $WORKFLOWS starts alone (whole process timed), then $w worker(s) restarting every 0.1 s until all have closed"
+    say "benchmark: $n starts alone (whole process timed), then $w worker(s) restarting every 0.1 s until all have closed"
     t0=$(date +%s%N)
-    "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --activity-sleep 0 --activity-timeout 5 --address "$ADDRESS" --task-queue "$wq" \
+    "$JBANG" "$KIT/StartWorkflows.java" "$n" --activity-sleep 0 --activity-timeout 5 --address "$ADDRESS" --task-queue "$wq" \
       --activity-task-queue "$aq" --run-id "$run" >"$dir/start.log" 2>&1 || die "StartWorkflows failed: $dir/start.log"
     echo $(( ($(date +%s%N) - t0) / 1000000 )) >"$dir/start-process-ms"
     start_bg workflow-worker "$dir/workflow-worker.log" "$JBANG" "$KIT/WorkflowWorker.java" --address "$ADDRESS" --task-queue "$wq"
     start_bg activity-worker "$dir/activity-worker.log" "$JBANG" "$KIT/ActivityWorker.java" 0.1 -n "$w" \
       --address "$ADDRESS" --task-queue "$aq" --events "$dir/events" --quiet
-    "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --account-only --address "$ADDRESS" --task-queue "$wq" --activity-task-queue "$aq" \
+    "$JBANG" "$KIT/StartWorkflows.java" "$n" --account-only --address "$ADDRESS" --task-queue "$wq" --activity-task-queue "$aq" \
       --activity-timeout 5 --activity-sleep 0 --events "$dir/events" --run-id "$run" --out "$dir" --interval 0.1 -n "$w" \
       >"$dir/account.log" 2>&1 || die "accounting failed: $dir/account.log"
     pid="$(pid_of activity-worker)"
