@@ -97,6 +97,10 @@ public class StartWorkflows implements Callable<Integer> {
   private final List<Loss.Explained> explained = new ArrayList<>();
   private final AtomicReference<Path> written = new AtomicReference<>();
   private Events.Records records;
+  /** Histories of failed workflows, fetched while the run drains so the verdict need not wait for them. */
+  private final Map<String, Future<Loss.History>> histories = new ConcurrentHashMap<>();
+  private ExecutorService historyPool;
+  private long lastFailedLookMs;
   private Double startSeconds, drainSeconds;
   private long firstStartMs, lastCloseMs;
 
@@ -112,15 +116,23 @@ public class StartWorkflows implements Callable<Integer> {
     connection.client("start-workflows@" + ProcessHandle.current().pid());
     List<String> ids = ids(runId, count);
     if (!accountOnly) start(ids);
-    if (!wait) return 0;
+    if (!wait) {
+      if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Started(runId, ids.size(), Cli.round(startSeconds, 3)));
+      return 0;
+    }
 
     records = new Events.Records(events);
     ids.forEach(id -> outcomes.put(id, Loss.Outcome.RUNNING));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (written.get() == null) writeSummary("interrupted before every workflow was accounted for", null);
     }));
-    awaitAll(ids);
-    account(ids);
+    historyPool = Executors.newFixedThreadPool(16);
+    try {
+      awaitAll(ids);
+      account(ids);
+    } finally {
+      historyPool.shutdownNow();
+    }
     Path summary = writeSummary(null, (System.currentTimeMillis() - lastCloseMs) / 1000.0);
     System.out.print(Report.render(Cli.readJson(summary, Loss.Summary.class)));
     System.out.println("Summary: " + summary);
@@ -214,6 +226,7 @@ public class StartWorkflows implements Callable<Integer> {
         }
       }
       records.refresh(); // keeps the final read small
+      fetchFailedHistories(now);
       boolean allClosed = total >= ids.size() && running == 0;
       if (running >= 0 && (now - lastProgress >= 5_000 || allClosed)) {
         lastProgress = now;
@@ -226,6 +239,27 @@ public class StartWorkflows implements Callable<Integer> {
       }
       Thread.sleep(250);
     }
+  }
+
+  /**
+   * Every 2 s, the histories of the workflows that closed without completing so far (a history does not change
+   * once closed), so that at 10,000 workflows the verdict does not wait for thousands of them at the end.
+   */
+  private void fetchFailedHistories(long now) {
+    if (now - lastFailedLookMs < 2_000) return;
+    lastFailedLookMs = now;
+    try {
+      for (WorkflowExecutionInfo i : connection.list(scope() + " AND ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'")) {
+        historyOf(i);
+      }
+    } catch (RuntimeException e) {
+      // the final accounting fetches whatever is missing; a dead server is caught by the count above
+    }
+  }
+
+  private Future<Loss.History> historyOf(WorkflowExecutionInfo i) {
+    return histories.computeIfAbsent(i.getExecution().getWorkflowId() + "/" + i.getExecution().getRunId(),
+        k -> historyPool.submit(() -> connection.history(i.getExecution().getWorkflowId(), i.getExecution().getRunId(), i.getStatus())));
   }
 
   /** Every closed workflow's status from visibility; the history of each that did not complete, classified. */
@@ -242,22 +276,15 @@ public class StartWorkflows implements Callable<Integer> {
       else failed.add(i);
     }
     drainSeconds = (lastCloseMs - firstStartMs) / 1000.0;
+    // Read after every workflow closed: an execution record is written when the activity begins, before its
+    // workflow can close, so by now every record that will ever exist for these workflows is on disk.
     records.refresh();
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    try {
-      List<Future<Loss.History>> histories = new ArrayList<>();
-      for (WorkflowExecutionInfo i : failed) {
-        histories.add(pool.submit(() -> connection.history(i.getExecution().getWorkflowId(), i.getExecution().getRunId(), i.getStatus())));
+    for (WorkflowExecutionInfo i : failed) {
+      Loss.Explained e = Loss.classify(historyOf(i).get(), records);
+      synchronized (explained) {
+        explained.add(e);
       }
-      for (Future<Loss.History> h : histories) {
-        Loss.Explained e = Loss.classify(h.get(), records);
-        synchronized (explained) {
-          explained.add(e);
-        }
-        outcomes.put(e.workflowId(), e.outcome());
-      }
-    } finally {
-      pool.shutdownNow();
+      outcomes.put(e.workflowId(), e.outcome());
     }
   }
 
@@ -280,6 +307,9 @@ public class StartWorkflows implements Callable<Integer> {
     if (s.incomplete() != null && incomplete == null) throw new Cli.Fail(s.incomplete() + "; partial results in " + file);
     return file;
   }
+
+  /** What a start-only run did, for a later --account-only run and the benchmark. */
+  public record Started(String runId, int workflows, double startSeconds) {}
 
   public static List<String> ids(String runId, int count) {
     List<String> ids = new ArrayList<>(count);

@@ -355,13 +355,19 @@ public class Report implements Callable<Integer> {
       var cfg = records.configs().isEmpty() ? null : records.configs().get(0);
       Double drain = s == null || s.timing() == null ? null : s.timing().drainSeconds();
       Double startProcess = Files.exists(startMs) ? Long.parseLong(Files.readString(startMs).trim()) / 1000.0 : null;
+      Path startedFile = leg.resolve("start.json");
+      Double startRpcs = s != null && s.timing() != null && s.timing().startSeconds() != null ? s.timing().startSeconds()
+          : Files.exists(startedFile) ? Cli.readJson(startedFile, StartRecord.class).startSeconds() : null;
       return new BenchmarkRow(cfg == null ? 0 : cfg.workers(), s == null ? 0 : s.started(), startProcess, cfg == null ? 0 : cfg.interval(), min(ran), ran.stream().mapToLong(x -> x).average().orElse(0),
           max(ran), pct(down, 0.5), pct(down, 0.9), pct(cycle, 0.5), pct(cycle, 0.9), rs.size() * 60000.0 / Math.max(1, last - first),
-          s == null || s.timing() == null ? null : s.timing().startSeconds(), drain,
+          startRpcs, drain,
           s == null || drain == null || drain <= 0 ? null : s.started() / drain, s == null || s.timing() == null ? null : s.timing().verdictLatencySeconds(),
           rss, traces, s == null || s.restarts() == null ? null : s.restarts().whileWorkQueued(), s == null || s.restarts() == null ? null : s.restarts().lostPerRestart());
     }
   }
+
+  /** StartWorkflows' start.json (a start-only run): how long the start RPCs took. */
+  public record StartRecord(String runId, int workflows, double startSeconds) {}
 
   static long pct(List<Long> xs, double p) {
     if (xs.isEmpty()) return -1;

@@ -49,8 +49,25 @@ public final class Temporal {
     private WorkflowClient client;
     private String resolvedNamespace;
 
+    /**
+     * For the chaos worker: SDK 1.38's worker heartbeats send RPCs at every worker start and shutdown, which
+     * a worker restarting ten times a second pays each time. They are telemetry, not part of a restart.
+     */
+    public static final java.util.function.UnaryOperator<WorkflowClientOptions.Builder> NO_WORKER_HEARTBEATS = b -> {
+      try { // reflection: SDKs before 1.37 have no worker heartbeats, and the version matrix runs those too
+        b.getClass().getMethod("setWorkerHeartbeatInterval", Duration.class).invoke(b, Duration.ofMillis(-1));
+      } catch (ReflectiveOperationException noSuchSetting) {
+        // nothing to turn off
+      }
+      return b;
+    };
+
     /** Connects within 5 s and checks the namespace, or fails with one line. */
     public synchronized WorkflowClient client(String identity) {
+      return client(identity, b -> b);
+    }
+
+    public synchronized WorkflowClient client(String identity, java.util.function.UnaryOperator<WorkflowClientOptions.Builder> options) {
       if (client != null) return client;
       ClientConfigProfile profile;
       try {
@@ -77,7 +94,7 @@ public final class Temporal {
       }
       var builder = WorkflowClientOptions.newBuilder(clientOptions).setNamespace(resolvedNamespace);
       if (identity != null) builder.setIdentity(identity);
-      client = WorkflowClient.newInstance(stubs, builder.build());
+      client = WorkflowClient.newInstance(stubs, options.apply(builder).build());
       return client;
     }
 

@@ -282,7 +282,7 @@ temporal_benchmark() {
     say "benchmark: $n starts alone (whole process timed), then $w worker(s) restarting every 0.1 s until all have closed"
     t0=$(date +%s%N)
     "$JBANG" "$KIT/StartWorkflows.java" "$n" --activity-sleep 0 --activity-timeout 5 --address "$ADDRESS" --task-queue "$wq" \
-      --activity-task-queue "$aq" --run-id "$run" >"$dir/start.log" 2>&1 || die "StartWorkflows failed: $dir/start.log"
+      --activity-task-queue "$aq" --run-id "$run" --out "$dir" >"$dir/start.log" 2>&1 || die "StartWorkflows failed: $dir/start.log"
     echo $(( ($(date +%s%N) - t0) / 1000000 )) >"$dir/start-process-ms"
     start_bg workflow-worker "$dir/workflow-worker.log" "$JBANG" "$KIT/WorkflowWorker.java" --address "$ADDRESS" --task-queue "$wq"
     start_bg activity-worker "$dir/activity-worker.log" "$JBANG" "$KIT/ActivityWorker.java" 0.1 -n "$w" \
