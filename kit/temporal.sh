@@ -30,7 +30,13 @@ worker it was handed to), failed for another reason, still running.
 EOF
 }
 
+# The dev servers' gRPC ports (web UI +1000, HTTP +10); DURABLE_KIT_TEMPORAL_PORTS=OFF,ON moves both, e.g. where
+# 7233 is taken or a second checkout runs its tests beside a long run.
 TEMPORAL_PORT_OFF=7233 TEMPORAL_PORT_ON=7235
+if [[ -n "${DURABLE_KIT_TEMPORAL_PORTS:-}" ]]; then
+  [[ "$DURABLE_KIT_TEMPORAL_PORTS" =~ ^([0-9]{4,5}),([0-9]{4,5})$ ]] || die "DURABLE_KIT_TEMPORAL_PORTS takes OFF,ON ports like 7233,7235"
+  TEMPORAL_PORT_OFF="${BASH_REMATCH[1]}" TEMPORAL_PORT_ON="${BASH_REMATCH[2]}"
+fi
 DEFAULT_CLI_VERSION="" # tools/get-temporal.sh's own default
 DEFAULT_SDK_VERSION=1.38.0
 

@@ -300,7 +300,7 @@ public class DaprTests {
     try {
       Thread killer = new Thread(() -> {
         try {
-          Path pids = Path.of(System.getenv().getOrDefault("DURABLE_KIT_CACHE", System.getProperty("user.home") + "/.cache/durable-bugs-kit"), "state", "dapr.pids");
+          Path pids = Reproduce.state().resolve("dapr.pids");
           for (int i = 0; i < 600; i++) { // once the observation has begun (after the kill and the restart)
             Thread.sleep(500);
             if (!Files.exists(pids)) continue;

@@ -37,6 +37,18 @@ public final class Reproduce {
     return new Result(rc, out.isEmpty() ? null : Path.of(out.get(out.size() - 1)), err);
   }
 
+  /** The kit's state folder (locks, pidfiles), as kit/procs.sh finds it. */
+  public static Path state() {
+    String state = System.getenv("DURABLE_KIT_STATE");
+    if (state != null && !state.isBlank()) return Path.of(state);
+    String cache = System.getenv("DURABLE_KIT_CACHE");
+    if (cache == null || cache.isBlank()) {
+      String xdg = System.getenv("XDG_CACHE_HOME");
+      cache = (xdg == null || xdg.isBlank() ? System.getProperty("user.home") + "/.cache" : xdg) + "/durable-bugs-kit";
+    }
+    return Path.of(cache, "state");
+  }
+
   /** ./reproduce_issue.sh --down, then every Dapr port must be free. */
   public static void down() throws Exception {
     Process p = new ProcessBuilder("./reproduce_issue.sh", "--down").inheritIO().start();
