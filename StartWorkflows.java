@@ -102,7 +102,7 @@ public class StartWorkflows implements Callable<Integer> {
   private ExecutorService historyPool;
   private long lastFailedLookMs;
   private Double startSeconds, drainSeconds;
-  private long firstStartMs, lastCloseMs;
+  private long firstStartMs, lastCloseMs, lastWorkMs;
 
   public static void main(String[] args) {
     Cli.quietLogging("StartWorkflows");
@@ -117,7 +117,7 @@ public class StartWorkflows implements Callable<Integer> {
     List<String> ids = ids(runId, count);
     if (!accountOnly) start(ids);
     if (!wait) {
-      if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Started(runId, ids.size(), Cli.round(startSeconds, 3)));
+      if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Loss.Started(runId, ids.size(), Cli.round(startSeconds, 3)));
       return 0;
     }
 
@@ -152,6 +152,7 @@ public class StartWorkflows implements Callable<Integer> {
     if (!runId.matches("[A-Za-z0-9._:-]{1,100}")) throw new Cli.Fail("--run-id may hold only letters, digits, '.', '_', ':' and '-' (at most 100), got '" + runId + "'");
     for (String q : List.of(taskQueue, activityTaskQueue)) if (q.isBlank() || q.length() > 200) throw new Cli.Fail("a task queue name must be 1-200 characters, got '" + q + "'");
     if (accountOnly) wait = true;
+    if (wait && count == 0) throw new Cli.Fail("COUNT must be at least 1 with --wait or --account-only");
   }
 
   /** Starts are independent round trips: up to 64 in flight on the raw async stub. */
@@ -227,6 +228,7 @@ public class StartWorkflows implements Callable<Integer> {
       }
       records.refresh(); // keeps the final read small
       fetchFailedHistories(now);
+      if (running > 0) checkWorkersAlive();
       boolean allClosed = total >= ids.size() && running == 0;
       if (running >= 0 && (now - lastProgress >= 5_000 || allClosed)) {
         lastProgress = now;
@@ -239,6 +241,18 @@ public class StartWorkflows implements Callable<Integer> {
       }
       Thread.sleep(250);
     }
+  }
+
+  /**
+   * Chaos workers on this run's queue that all died (a crash, a failed record write) would leave the run
+   * waiting forever: that is an error with a partial summary, not a wait.
+   */
+  private void checkWorkersAlive() {
+    var mine = records.configs().stream().filter(c -> activityTaskQueue.equals(c.taskQueue())).toList();
+    if (mine.isEmpty() || mine.stream().anyMatch(c -> ProcessHandle.of(c.pid()).map(ProcessHandle::isAlive).orElse(false))) return;
+    String pids = mine.stream().map(c -> String.valueOf(c.pid())).reduce((a, b) -> a + ", " + b).orElse("");
+    Path p = writeSummary("the chaos worker process(es) " + pids + " on '" + activityTaskQueue + "' stopped before every workflow closed", null);
+    throw new Cli.Fail("the chaos worker process(es) " + pids + " stopped before every workflow closed (see their log); partial results in " + p);
   }
 
   /**
@@ -258,8 +272,20 @@ public class StartWorkflows implements Callable<Integer> {
   }
 
   private Future<Loss.History> historyOf(WorkflowExecutionInfo i) {
-    return histories.computeIfAbsent(i.getExecution().getWorkflowId() + "/" + i.getExecution().getRunId(),
-        k -> historyPool.submit(() -> connection.history(i.getExecution().getWorkflowId(), i.getExecution().getRunId(), i.getStatus())));
+    return histories.compute(i.getExecution().getWorkflowId() + "/" + i.getExecution().getRunId(), (k, f) -> {
+      // A fetch that failed (a passing server error) is made again, not remembered.
+      if (f != null && !(f.isDone() && (f.isCancelled() || failed(f)))) return f;
+      return historyPool.submit(() -> connection.history(i.getExecution().getWorkflowId(), i.getExecution().getRunId(), i.getStatus()));
+    });
+  }
+
+  private static boolean failed(Future<?> f) {
+    try {
+      f.get();
+      return false;
+    } catch (Exception e) {
+      return true;
+    }
   }
 
   /** Every closed workflow's status from visibility; the history of each that did not complete, classified. */
@@ -272,19 +298,36 @@ public class StartWorkflows implements Callable<Integer> {
       if (i == null) throw new Cli.Fail("workflow " + id + " is not in the server's visibility store although it was started");
       lastCloseMs = Math.max(lastCloseMs, Temporal.millis(i.getCloseTime()));
       if (firstStartMs == 0 || Temporal.millis(i.getStartTime()) < firstStartMs) firstStartMs = Temporal.millis(i.getStartTime());
-      if (i.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) outcomes.put(id, Loss.Outcome.COMPLETED);
-      else failed.add(i);
+      if (i.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+        outcomes.put(id, Loss.Outcome.COMPLETED);
+        lastWorkMs = Math.max(lastWorkMs, Temporal.millis(i.getCloseTime()));
+      } else {
+        failed.add(i);
+      }
     }
-    drainSeconds = (lastCloseMs - firstStartMs) / 1000.0;
+    // Draining begins when both the work and a worker are there (a start-only run may precede the workers).
+    long firstWorker = records.configs().stream().filter(c -> activityTaskQueue.equals(c.taskQueue()))
+        .mapToLong(Events.WorkerConfig::startedMs).min().orElse(firstStartMs);
+    drainSeconds = (lastCloseMs - Math.max(firstStartMs, firstWorker)) / 1000.0;
     // Read after every workflow closed: an execution record is written when the activity begins, before its
     // workflow can close, so by now every record that will ever exist for these workflows is on disk.
     records.refresh();
     for (WorkflowExecutionInfo i : failed) {
-      Loss.Explained e = Loss.classify(historyOf(i).get(), records);
+      Loss.History h;
+      try {
+        h = historyOf(i).get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        Path p = writeSummary("the history of " + i.getExecution().getWorkflowId() + " could not be read", null);
+        throw new Cli.Fail("the history of " + i.getExecution().getWorkflowId() + " could not be read: " + Cli.firstLine(e.getCause().getMessage())
+            + "; partial results in " + p);
+      }
+      Loss.Explained e = Loss.classify(h, records);
       synchronized (explained) {
         explained.add(e);
       }
       outcomes.put(e.workflowId(), e.outcome());
+      // Work was queued until the last task was handed out: a lost task's timeout tail is idle time.
+      if (e.handedMs() != null) lastWorkMs = Math.max(lastWorkMs, e.handedMs());
     }
   }
 
@@ -301,15 +344,12 @@ public class StartWorkflows implements Callable<Integer> {
     var timing = new Loss.Timing(startSeconds == null ? null : Cli.round(startSeconds, 3), drainSeconds == null ? null : Cli.round(drainSeconds, 3),
         verdictLatency == null ? null : Cli.round(verdictLatency, 3));
     var s = Loss.summarize(setup, Map.copyOf(outcomes), snapshot, records == null ? Events.Records.of(List.of(), false) : records,
-        connection.versions(workerSdk), timing, firstStartMs, lastCloseMs == 0 ? System.currentTimeMillis() : lastCloseMs, incomplete);
+        connection.versions(workerSdk), timing, firstStartMs, lastWorkMs > 0 ? lastWorkMs : lastCloseMs > 0 ? lastCloseMs : System.currentTimeMillis(), incomplete);
     Cli.writeJson(file, s);
     written.set(file);
     if (s.incomplete() != null && incomplete == null) throw new Cli.Fail(s.incomplete() + "; partial results in " + file);
     return file;
   }
-
-  /** What a start-only run did, for a later --account-only run and the benchmark. */
-  public record Started(String runId, int workflows, double startSeconds) {}
 
   public static List<String> ids(String runId, int count) {
     List<String> ids = new ArrayList<>(count);

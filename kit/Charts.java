@@ -29,6 +29,7 @@ public final class Charts {
     final List<Double> ys = new ArrayList<>(), errors = new ArrayList<>();
 
     public Series add(Object x, Loss.Summary s) {
+      if (s.lostPct() == null) return this; // an incomplete run has no rate to draw
       xs.add(x);
       ys.add(s.lostPct());
       // XChart draws symmetric error bars: half the interval's width around the point.

@@ -126,7 +126,7 @@ public class DaprReport implements Callable<Integer> {
       Orphans.Verdict v = Orphans.verdict(orphanTimes, fromMs, toMs, instances.size());
       Orphans.Cost cost = Orphans.cost(v, orphanTimes, fromMs, toMs, costPerCall);
       List<String> sidecar = sidecarLines(dir);
-      Build build = buildInfo != null && Files.exists(buildInfo) ? Cli.readJson(buildInfo, Build.class) : new Build(version, version, "proxy", List.of());
+      Build build = buildInfo != null && Files.isRegularFile(buildInfo) ? Cli.readJson(buildInfo, Build.class) : new Build(version, version, "proxy", List.of());
       Path png = dir.resolve("timeline.png");
       var markers = new LinkedHashMap<String, Double>();
       if (lossMs != null) markers.put("state lost", (lossMs - createdMs) / 1000.0);

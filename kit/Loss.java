@@ -78,12 +78,15 @@ public final class Loss {
   /** Restart figures from the workers' own records, limited to the window in which this run's work was queued. */
   public record Restarts(int whileWorkQueued, int total, Double lostPerRestart) {}
 
+  /** What a start-only run of StartWorkflows did (start.json), for a later --account-only run and the benchmark. */
+  public record Started(String runId, int workflows, double startSeconds) {}
+
   /** How long things took, in seconds. */
   public record Timing(Double startSeconds, Double drainSeconds, Double verdictLatencySeconds) {}
 
   /** The run's summary: counts that always add up to `started`, the lost %, and the evidence for each loss. */
   public record Summary(String runId, String mode, int started, int completed, int lost, int failedOther, int running,
-      Map<String, Integer> outcomes, double lostPct, List<Double> lostPctCi95, Setup setup, Versions versions,
+      Map<String, Integer> outcomes, Double lostPct, List<Double> lostPctCi95, Setup setup, Versions versions,
       Restarts restarts, Timing timing, List<Explained> lostTasks, List<Explained> failedOtherDetails,
       List<String> stillRunning, String incomplete) {}
 
@@ -109,7 +112,9 @@ public final class Loss {
     }
     String mode = versions == null || versions.pollCompleteOnShutdown() == null ? null : versions.pollCompleteOnShutdown() ? "fix" : "bug";
     return new Summary(setup.runId(), mode, started, counts.get(Outcome.COMPLETED), lost, other, counts.get(Outcome.RUNNING), byName,
-        started == 0 ? 0.0 : Cli.round(100.0 * lost / started, 3), List.of(Cli.round(100 * ci[0], 3), Cli.round(100 * ci[1], 3)),
+        // A run that could not be completed has no loss rate: its "lost" counts only what was classified.
+        incomplete != null || started == 0 ? null : Cli.round(100.0 * lost / started, 3),
+        incomplete != null || started == 0 ? null : List.of(Cli.round(100 * ci[0], 3), Cli.round(100 * ci[1], 3)),
         setup, versions, restarts, timing, lostTasks, others, running, incomplete);
   }
 

@@ -51,6 +51,7 @@ public class Report implements Callable<Integer> {
   // ---------------------------------------------------------------------------------- rendering
 
   public static String rate(Loss.Summary s) {
+    if (s.lostPct() == null) return "not measured (incomplete)";
     return String.format("%.2f%% (%.2f-%.2f)", s.lostPct(), s.lostPctCi95().get(0), s.lostPctCi95().get(1));
   }
 
@@ -69,8 +70,8 @@ public class Report implements Callable<Integer> {
     sb.append(String.format("  started       %6d%n  completed     %6d%n  lost          %6d%n  failed other  %6d%n  still running %6d%n",
         s.started(), s.completed(), s.lost(), s.failedOther(), s.running()));
     var r = s.restarts();
-    sb.append(String.format("  lost %.2f%% (95%% CI %.2f-%.2f%%) at %s s restart interval, %s worker(s); %d restarts while work was queued%s%n",
-        s.lostPct(), s.lostPctCi95().get(0), s.lostPctCi95().get(1), s.setup().interval() == null ? "?" : s.setup().interval(),
+    sb.append(String.format("  lost %s at %s s restart interval, %s worker(s); %d restarts while work was queued%s%n",
+        rate(s), s.setup().interval() == null ? "?" : s.setup().interval(),
         s.setup().workers() == null ? "?" : s.setup().workers(), r == null ? 0 : r.whileWorkQueued(),
         r == null || r.lostPerRestart() == null ? "" : String.format(", %.3f lost per restart", r.lostPerRestart())));
     for (Loss.Explained l : s.lostTasks()) {
@@ -164,7 +165,7 @@ public class Report implements Callable<Integer> {
         double i = s.setup().interval() == null ? 0 : s.setup().interval();
         runs.computeIfAbsent(w, k -> new TreeMap<>()).computeIfAbsent(i, k -> new TreeMap<>()).put(mode, s);
         csv.add(String.join(",", mode, "" + w, "" + i, "" + s.started(), "" + s.completed(), "" + s.lost(), "" + s.failedOther(), "" + s.running(),
-            "" + s.lostPct(), "" + s.lostPctCi95().get(0), "" + s.lostPctCi95().get(1), "" + (s.restarts() == null ? "" : s.restarts().whileWorkQueued()),
+            csv(s.lostPct()), ci(s, 0), ci(s, 1), "" + (s.restarts() == null ? "" : s.restarts().whileWorkQueued()),
             s.restarts() == null || s.restarts().lostPerRestart() == null ? "" : "" + s.restarts().lostPerRestart(), seed(w, i).replace("-", "")));
       }
       StringBuilder md = new StringBuilder();
@@ -221,15 +222,32 @@ public class Report implements Callable<Integer> {
         if (!m.matches() || !Files.isRegularFile(f)) continue;
         Loss.Summary s = read(f);
         var v = s.versions();
-        cells.add(new Cell(m.group(1), v == null ? null : v.serverVersion(), v == null || v.workerSdkVersion() == null ? m.group(2) : v.workerSdkVersion(),
-            m.group(3), v == null ? null : v.pollCompleteOnShutdown(), s));
+        if (v == null || v.workerSdkVersion() == null || !v.workerSdkVersion().equals(m.group(2))) {
+          throw new Cli.Fail(sub.getFileName() + " asked for Java SDK " + m.group(2) + " but its chaos worker ran " + (v == null ? "an unknown SDK" : v.workerSdkVersion()));
+        }
+        cells.add(new Cell(m.group(1), v.serverVersion(), v.workerSdkVersion(), m.group(3), v.pollCompleteOnShutdown(), s));
       }
     } catch (IOException e) {
       throw new Cli.Fail("cannot read " + dir + ": " + e.getMessage());
     }
     if (cells.isEmpty()) throw new Cli.Fail("no matrix cells (cli-<V>_sdk-<V>_<off|on>/summary.json) under " + dir);
-    cells.sort(Comparator.comparing(Cell::cli).thenComparing(Cell::sdk).thenComparing(Cell::mode));
+    cells.sort(Comparator.comparing((Cell c) -> versionKey(c.cli())).thenComparing(c -> versionKey(c.sdk())).thenComparing(Cell::mode));
     return cells;
+  }
+
+  static String csv(Double d) {
+    return d == null ? "" : d.toString();
+  }
+
+  static String ci(Loss.Summary s, int i) {
+    return s.lostPctCi95() == null ? "" : s.lostPctCi95().get(i).toString();
+  }
+
+  /** 1.10.0 after 1.9.1: each part as a zero-padded number. */
+  static String versionKey(String v) {
+    StringBuilder k = new StringBuilder();
+    for (String part : v.split("[.-]")) k.append(String.format("%8s", part).replace(' ', '0')).append('.');
+    return k.toString();
   }
 
   static String matrixMarkdown(List<Cell> cells) {
@@ -248,7 +266,7 @@ public class Report implements Callable<Integer> {
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
       csv.append(String.join(",", c.cli(), String.valueOf(c.server()), c.sdk(), c.mode(), String.valueOf(c.capability()), "" + s.started(), "" + s.lost(),
-          "" + s.lostPct(), "" + s.lostPctCi95().get(0), "" + s.lostPctCi95().get(1), s.restarts() == null ? "" : "" + s.restarts().whileWorkQueued(),
+          csv(s.lostPct()), ci(s, 0), ci(s, 1), s.restarts() == null ? "" : "" + s.restarts().whileWorkQueued(),
           s.restarts() == null || s.restarts().lostPerRestart() == null ? "" : "" + s.restarts().lostPerRestart())).append('\n');
     }
     return csv.toString();
@@ -357,7 +375,7 @@ public class Report implements Callable<Integer> {
       Double startProcess = Files.exists(startMs) ? Long.parseLong(Files.readString(startMs).trim()) / 1000.0 : null;
       Path startedFile = leg.resolve("start.json");
       Double startRpcs = s != null && s.timing() != null && s.timing().startSeconds() != null ? s.timing().startSeconds()
-          : Files.exists(startedFile) ? Cli.readJson(startedFile, StartRecord.class).startSeconds() : null;
+          : Files.exists(startedFile) ? Cli.readJson(startedFile, Loss.Started.class).startSeconds() : null;
       return new BenchmarkRow(cfg == null ? 0 : cfg.workers(), s == null ? 0 : s.started(), startProcess, cfg == null ? 0 : cfg.interval(), min(ran), ran.stream().mapToLong(x -> x).average().orElse(0),
           max(ran), pct(down, 0.5), pct(down, 0.9), pct(cycle, 0.5), pct(cycle, 0.9), rs.size() * 60000.0 / Math.max(1, last - first),
           startRpcs, drain,
@@ -365,9 +383,6 @@ public class Report implements Callable<Integer> {
           rss, traces, s == null || s.restarts() == null ? null : s.restarts().whileWorkQueued(), s == null || s.restarts() == null ? null : s.restarts().lostPerRestart());
     }
   }
-
-  /** StartWorkflows' start.json (a start-only run): how long the start RPCs took. */
-  public record StartRecord(String runId, int workflows, double startSeconds) {}
 
   static long pct(List<Long> xs, double p) {
     if (xs.isEmpty()) return -1;

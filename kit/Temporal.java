@@ -191,7 +191,7 @@ public final class Temporal {
     return t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
   }
 
-  /** Visibility query literal: single quotes, with any quote in the value doubled away. */
+  /** Visibility query literal: single quotes, with backslashes and quotes in the value escaped. */
   public static String quote(String s) {
     return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }

@@ -135,13 +135,19 @@ dapr_fail() { # REASON
 }
 dapr_interrupted() {
   [[ -n "${CREATED_MS:-}" ]] || { echo "nothing was measured yet (run folder: $RUN_DIR)" >&2; return; }
+  rm -f "$RUN_DIR/summary.json"
   dapr_verdict --incomplete "interrupted by Ctrl-C" 2>/dev/null || true
-  echo "partial results (interrupted): $RUN_DIR/summary.json" >&2
-  echo "$RUN_DIR/summary.json"
+  if [[ -s "$RUN_DIR/summary.json" ]]; then
+    echo "partial results (interrupted): $RUN_DIR/summary.json" >&2
+    echo "$RUN_DIR/summary.json"
+  else
+    echo "interrupted; no partial summary could be written (logs in $RUN_DIR)" >&2
+  fi
 }
 dapr_verdict() { # [--incomplete REASON]
   local args=(--dir "$RUN_DIR" --app "$APP_URL" --mode "$MODE" --created-ms "$CREATED_MS" --from-ms "${FROM_MS:-$CREATED_MS}"
-    --to-ms "${TO_MS:-$(now_ms)}" --cost-per-call "$COST" --build-info "$BUILD_INFO" --version "$BUILT")
+    --to-ms "${TO_MS:-$(now_ms)}" --cost-per-call "$COST" --version "$BUILT")
+  [[ -n "${BUILD_INFO:-}" ]] && args+=(--build-info "$BUILD_INFO")
   [[ -n "${LOSS_MS:-}" ]] && args+=(--loss-ms "$LOSS_MS")
   [[ -n "${RESTORED_MS:-}" ]] && args+=(--restored-ms "$RESTORED_MS")
   local id; for id in "${INSTANCES[@]}"; do args+=(--instance "$id"); done
@@ -198,8 +204,10 @@ dapr_run() { # VERSION
       fi
       ;;
   esac
+  # The window opens when the stack is back (or, with no restart, at the loss): the fix's one more run of each
+  # activity comes right then and must be inside it.
+  FROM_MS="${RESTORED_MS:-$LOSS_MS}"
   for id in "${INSTANCES[@]}"; do echo "status after the loss: $id HTTP $(instance_code "$id")" >&2; done
-  FROM_MS="$(now_ms)"
   say "observing for $OBSERVE s"
   countdown "$OBSERVE" "of observation"
   TO_MS="$(now_ms)"

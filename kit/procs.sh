@@ -66,6 +66,7 @@ stop_named() { # NAME [SIGNAL]
 pid_of() { # NAME: the live pid started under that name, if any
   local i
   for i in "${!NAMES[@]}"; do [[ "${NAMES[$i]}" == "$1" && -n "${PIDS[$i]}" ]] && echo "${PIDS[$i]}"; done | tail -1
+  return 0
 }
 
 stop_all() {

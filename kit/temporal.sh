@@ -27,6 +27,7 @@ worker it was handed to), failed for another reason, still running.
   --benchmark           figures: start time, restart timing, drain rate, memory, verdict latency
   --address HOST:PORT   use this server (whatever its fix setting) instead of starting one
   --docker              use the Docker Compose Temporal stack (profiles temporal / temporal-fix)
+  --down                stop whatever a killed earlier run left running, and exit
 EOF
 }
 
@@ -37,15 +38,16 @@ if [[ -n "${DURABLE_KIT_TEMPORAL_PORTS:-}" ]]; then
   [[ "$DURABLE_KIT_TEMPORAL_PORTS" =~ ^([0-9]{4,5}),([0-9]{4,5})$ ]] || die "DURABLE_KIT_TEMPORAL_PORTS takes OFF,ON ports like 7233,7235"
   TEMPORAL_PORT_OFF="${BASH_REMATCH[1]}" TEMPORAL_PORT_ON="${BASH_REMATCH[2]}"
 fi
-DEFAULT_CLI_VERSION="" # tools/get-temporal.sh's own default
 DEFAULT_SDK_VERSION=1.38.0
 
 # jbang for one of our scripts at a given Java SDK version. The scripts declare
 # //DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}; jbang's build cache does not key on the
-# property, so another version needs --fresh (a rebuild, ~15 s).
-sdk_opts() { # SDK: sets SDK_OPTS, the jbang run/build options for that SDK
-  SDK_OPTS=()
-  [[ "$1" == "$DEFAULT_SDK_VERSION" ]] || SDK_OPTS=(--fresh "-Dtemporal.sdk.version=$1")
+# property, so another version gets a jbang cache of its own: the default one is never overwritten.
+sdk_opts() { # SDK: sets SDK_ENV and SDK_OPTS for that SDK
+  SDK_ENV=() SDK_OPTS=()
+  [[ "$1" == "$DEFAULT_SDK_VERSION" ]] && return 0
+  SDK_ENV=(env "JBANG_CACHE_DIR=$KIT_CACHE/jbang-cache-sdk-$1")
+  SDK_OPTS=("-Dtemporal.sdk.version=$1")
 }
 
 temporal_cli() { # [VERSION]: sets TEMPORAL_BIN
@@ -79,7 +81,7 @@ temporal_experiment() { # OUT INTERVAL WORKERS [SDK]
   mkdir -p "$out"
   start_bg workflow-worker "$out/workflow-worker.log" "$JBANG" "$KIT/WorkflowWorker.java" --address "$ADDRESS" --task-queue "$wq"
   sdk_opts "$sdk"
-  start_bg activity-worker "$out/activity-worker.log" "$JBANG" run "${SDK_OPTS[@]}" "$KIT/ActivityWorker.java" "$interval" -n "$workers" \
+  start_bg activity-worker "$out/activity-worker.log" "${SDK_ENV[@]}" "$JBANG" run "${SDK_OPTS[@]}" "$KIT/ActivityWorker.java" "$interval" -n "$workers" \
     --address "$ADDRESS" --task-queue "$aq" --events "$out/events" --quiet
   EXPERIMENT_OUT="$out"
   local rc=0
@@ -98,10 +100,9 @@ temporal_experiment() { # OUT INTERVAL WORKERS [SDK]
 temporal_interrupted() {
   local f="${EXPERIMENT_OUT:-}/summary.json"
   sleep 1 # StartWorkflows' own Ctrl-C hook is writing it
-  if [[ -n "${EXPERIMENT_OUT:-}" && -f "$f" ]]; then
-    echo "partial results (interrupted):" >&2
-    "$JBANG" "$KIT/kit/Report.java" compare "--$([[ $(basename "$EXPERIMENT_OUT") == fix ]] && echo fix || echo bug)" "$f" --out "$RUN_DIR/summary.json" >&2 2>/dev/null || true
-    echo "$RUN_DIR/summary.json"
+  if [[ -n "${EXPERIMENT_OUT:-}" && -s "$f" ]]; then
+    echo "partial results (interrupted): $f" >&2
+    echo "$f"
   else
     echo "nothing was measured yet (run folder: $RUN_DIR)" >&2
   fi
@@ -126,6 +127,7 @@ temporal_main() {
       --hang-cases) what=hang; shift ;;
       --benchmark) what=bench; shift ;;
       --docker) docker=1; shift ;;
+      --down) what=down; shift ;;
       -h|--help) temporal_usage; exit 0 ;;
       *) die "unknown option for temporal: $1 (see ./reproduce_issue.sh temporal --help)" ;;
     esac
@@ -143,6 +145,10 @@ temporal_main() {
   [[ -z "$USER_ADDRESS" || "$USER_ADDRESS" =~ ^[A-Za-z0-9._-]+:[0-9]{1,5}$ ]] || die "--address takes HOST:PORT, got '$USER_ADDRESS'"
 
   take_lock temporal
+  # Whatever an earlier run left behind (a closed terminal, a SIGKILL): stopped if it is provably ours.
+  PIDFILE="$KIT_STATE/temporal.pids"
+  stop_recorded "$PIDFILE"
+  if [[ $what == down ]]; then echo "nothing of the kit's Temporal runs is left running" >&2; exit 0; fi
   new_run_dir temporal
   ON_INTERRUPT=temporal_interrupted
   case "$what" in
@@ -215,14 +221,16 @@ temporal_matrix() { # SERVERS SDKS
   for sdk in "${sdks[@]}"; do
     say "Java SDK $sdk"
     sdk_opts "$sdk"
-    "$JBANG" build "${SDK_OPTS[@]}" "$KIT/ActivityWorker.java" >/dev/null 2>"$RUN_DIR/sdk-$sdk.log" ||
+    "${SDK_ENV[@]}" "$JBANG" build "${SDK_OPTS[@]}" "$KIT/ActivityWorker.java" >/dev/null 2>"$RUN_DIR/sdk-$sdk.log" ||
       die "io.temporal:temporal-sdk:$sdk cannot be resolved or built (see $RUN_DIR/sdk-$sdk.log)"
   done
   for cli in "${servers[@]}"; do
     temporal_cli "$cli"
     for mode in off on; do
       temporal_server_up "$mode" "$([[ $mode == off ]] && echo $TEMPORAL_PORT_OFF || echo $TEMPORAL_PORT_ON)"
-      cap="$("$JBANG" "$KIT/kit/ServerInfo.java" --address "$ADDRESS" 2>>"$RUN_DIR/server-info.log" | sed -n 's/^poll_complete_on_shutdown=//p')"
+      cap="$("$JBANG" "$KIT/kit/ServerInfo.java" --address "$ADDRESS" 2>>"$RUN_DIR/server-info.log")" ||
+        die "could not ask the CLI $cli server what it is (see $RUN_DIR/server-info.log)"
+      cap="$(sed -n 's/^poll_complete_on_shutdown=//p' <<<"$cap")"
       if [[ $mode == on && "$cap" != true ]]; then
         say "CLI $cli: the server does not advertise graceful poll shutdown even with the flag set: no fix cell"
         echo "cli $cli: poll_complete_on_shutdown=${cap:-unknown} with the flag on" >>"$RUN_DIR/capabilities.txt"

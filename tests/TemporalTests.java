@@ -131,6 +131,7 @@ public class TemporalTests {
     assertEquals(5, s.started());
     assertEquals(2, s.failedOther(), "ran-then-timed-out and other failures");
     assertEquals(20.0, s.lostPct(), 1e-9);
+    assertNull(Loss.summarize(setup(), o, List.of(), records(true), null, null, 0, 1, "interrupted").lostPct(), "no rate for an incomplete run");
     assertEquals("fix", s.mode());
     assertEquals(List.of("e"), s.stillRunning());
   }
