@@ -92,7 +92,7 @@ public class ActivityWorker implements Callable<Integer> {
     if (workers < 1 || workers > 1000) throw new Cli.Fail("-n must be between 1 and 1000, got " + workers);
     if (duration != null) Cli.positive(duration, "--duration");
     Cli.positive(shutdownCheckInterval, "--shutdown-check-interval");
-    factoryOptions = WorkerFactoryOptions.newBuilder().setShutdownCheckInterval(Workflows.seconds(shutdownCheckInterval)).build();
+    factoryOptions = factoryOptions(shutdownCheckInterval);
 
     long pid = ProcessHandle.current().pid();
     WorkflowClient client = connection.client("activity-worker@" + pid, Temporal.Connection.NO_WORKER_HEARTBEATS);
@@ -189,6 +189,20 @@ public class ActivityWorker implements Callable<Integer> {
       }
       restarts.incrementAndGet();
     }
+  }
+
+  /**
+   * The drain check interval. SDKs before 1.36.1 have no such setting (they check every 250 ms): the version
+   * matrix runs those too, so it is set where it exists, and the worker's config record says which SDK ran.
+   */
+  static WorkerFactoryOptions factoryOptions(double checkSeconds) {
+    WorkerFactoryOptions.Builder b = WorkerFactoryOptions.newBuilder();
+    try {
+      b.getClass().getMethod("setShutdownCheckInterval", java.time.Duration.class).invoke(b, Workflows.seconds(checkSeconds));
+    } catch (ReflectiveOperationException olderSdk) {
+      // the SDK's own fixed interval applies
+    }
+    return b.build();
   }
 
   private static boolean awaitTermination(WorkerFactory factory, double seconds) {

@@ -1,6 +1,8 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES Workflows.java
+// C1 and the serial GC leave the second core to the server (measured: less CPU per workflow task).
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 
 // The steady half of the experiment: runs the workflows and never restarts, so every loss is the
 // activity workers'.
