@@ -190,6 +190,8 @@ dapr_run() { # VERSION
       LOSS_MS="$(now_ms)"
       "${STACK}_dapr_kill"
       local s; for ((s = OUTAGE; s > 0; s -= 5)); do echo "   $s s of outage left" >&2; sleep $((s < 5 ? s : 5)); done
+      # A sidecar cannot come up without its app: say that, rather than "the sidecar did not become healthy".
+      app_healthy || dapr_fail "DaprApp stopped answering (during the outage)"
       say "restarting Redis and the sidecar"
       "${STACK}_dapr_restore"
       RESTORED_MS="$(now_ms)"

@@ -34,7 +34,8 @@ ON_INTERRUPT=""  # a function to run on Ctrl-C before everything stops (prints w
 
 # The start time of a process in clock ticks since boot: with the pid, it names one process for good,
 # whereas a pid alone is reused within minutes on a busy machine.
-proc_start() { awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; }
+# Never fails: a process that has just died (and been reaped) gives an empty answer, not an exit under set -e.
+proc_start() { awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null || true; }
 
 start_bg() { # NAME LOGFILE command...: own process group; the log is appended to, never truncated
   local name="$1" log="$2"; shift 2

@@ -173,6 +173,25 @@ public class DaprTests {
     }
   }
 
+  /**
+   * A recorded process that dies on its own (the app killed from outside, as CI once did mid-kill) must not end a
+   * set -e script silently: the pidfile is rewritten without it and the run goes on to say what happened.
+   */
+  @Test
+  @Tag("fast")
+  void aProcessThatDiesOnItsOwnDoesNotEndTheScript() throws Exception {
+    Path dir = Files.createTempDirectory("procs");
+    String script = "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; PIDFILE=" + dir.resolve("pids")
+        + "; start_bg sleeper " + dir.resolve("log") + " sleep 60; start_bg other " + dir.resolve("log") + " sleep 60"
+        + "; kill -KILL \"$(pid_of sleeper)\"; wait 2>/dev/null || true; sleep 0.5; record_pids; cat \"$PIDFILE\"; stop_all 2>/dev/null; echo went-on";
+    Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), out);
+    assertTrue(out.contains("went-on"), out);
+    assertFalse(out.contains("sleeper "), "the dead process is no longer recorded: " + out);
+    assertTrue(out.contains("other "), "the live one still is: " + out);
+  }
+
   /** tools/build-dapr.sh's decisions (substitution, --src, errors) against a stand-in go: no download, no compile. */
   @Test
   @Tag("fast")
@@ -302,11 +321,19 @@ public class DaprTests {
       Thread killer = new Thread(() -> {
         try {
           Path pids = Reproduce.state().resolve("dapr.pids");
-          for (int i = 0; i < 600; i++) { // once the observation has begun (after the kill and the restart)
-            Thread.sleep(500);
-            if (!Files.exists(pids)) continue;
-            List<String> lines = Files.readAllLines(pids);
-            if (lines.stream().filter(l -> l.startsWith("daprd ")).count() == 1 && lines.stream().anyMatch(l -> l.startsWith("redis ")) && i > 50) {
+          String firstSidecar = null;
+          for (int i = 0; i < 1200; i++) { // once the observation has begun: the second sidecar is up
+            Thread.sleep(250);
+            List<String> lines;
+            try {
+              lines = Files.readAllLines(pids);
+            } catch (java.io.IOException notYet) {
+              continue;
+            }
+            String sidecar = lines.stream().filter(l -> l.startsWith("daprd ")).map(l -> l.split(" ")[1]).findFirst().orElse(null);
+            if (firstSidecar == null) firstSidecar = sidecar;
+            if (sidecar != null && !sidecar.equals(firstSidecar)) {
+              Thread.sleep(3000); // the restored sidecar has reported healthy and the observation countdown runs
               String app = lines.stream().filter(l -> l.startsWith("app ")).findFirst().orElseThrow().split(" ")[1];
               new ProcessBuilder("kill", "-KILL", "--", "-" + app).start().waitFor();
               return;
