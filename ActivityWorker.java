@@ -68,6 +68,11 @@ public class ActivityWorker implements Callable<Integer> {
 
   @Mixin Temporal.Connection connection;
 
+  // Before the logger: slf4j-simple reads its settings once, when the first logger is made.
+  static {
+    Cli.quietLogging("ActivityWorker");
+  }
+
   private static final Logger log = LoggerFactory.getLogger(ActivityWorker.class);
 
   /** A shutdown under way: when it began, and whether the watchdog has reported it (set once, by the watchdog). */
@@ -80,7 +85,6 @@ public class ActivityWorker implements Callable<Integer> {
   private WorkerFactoryOptions factoryOptions;
 
   public static void main(String[] args) {
-    Cli.quietLogging("ActivityWorker");
     System.exit(Cli.run(new ActivityWorker(), args));
   }
 

@@ -71,10 +71,14 @@ public class DaprApp implements Callable<Integer> {
   @Option(names = "--state-store", description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
   String stateStore;
 
+  // Before the logger: slf4j-simple reads its settings once, when the first logger is made.
+  static {
+    Cli.quietLogging("DaprApp");
+  }
+
   static final Logger log = LoggerFactory.getLogger(DaprApp.class);
 
   public static void main(String[] args) {
-    Cli.quietLogging("DaprApp");
     System.setProperty("org.slf4j.simpleLogger.log.io.javalin", "warn");
     System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
     int rc = Cli.run(new DaprApp(), args);

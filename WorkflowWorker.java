@@ -26,10 +26,14 @@ public class WorkflowWorker implements Callable<Integer> {
 
   @Mixin Temporal.Connection connection;
 
+  // Before the logger: slf4j-simple reads its settings once, when the first logger is made.
+  static {
+    Cli.quietLogging("WorkflowWorker");
+  }
+
   private static final Logger log = LoggerFactory.getLogger(WorkflowWorker.class);
 
   public static void main(String[] args) {
-    Cli.quietLogging("WorkflowWorker");
     System.exit(Cli.run(new WorkflowWorker(), args));
   }
 

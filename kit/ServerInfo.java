@@ -20,7 +20,7 @@ public class ServerInfo implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    connection.client("server-info");
+    connection.connect();
     Loss.Versions v = connection.versions(null);
     if (v.serverVersion() == null) throw new Cli.Fail("the server at " + connection.target() + " did not say what it is");
     System.out.println("server_version=" + v.serverVersion());
