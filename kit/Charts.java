@@ -3,17 +3,18 @@
 // PNG charts where people would rather look than read: lost % with its 95% interval (the sweep, the
 // version matrix), and orphaned executions over time (the Dapr runs). Rendered headless with XChart.
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 public final class Charts {
@@ -23,54 +24,78 @@ public final class Charts {
     System.setProperty("java.awt.headless", "true");
   }
 
-  /** Points of one line or bar group: x (a number or a label), lost %, and its 95% interval. */
+  /** Points of one line or group: x (a number or a label), lost %, and its 95% interval. */
   public static final class Series {
     final List<Object> xs = new ArrayList<>();
-    final List<Double> ys = new ArrayList<>(), errors = new ArrayList<>();
+    final List<Double> ys = new ArrayList<>(), los = new ArrayList<>(), his = new ArrayList<>();
 
     public Series add(Object x, Loss.Summary s) {
       if (s.lostPct() == null) return this; // an incomplete run has no rate to draw
       xs.add(x);
       ys.add(s.lostPct());
-      // XChart draws symmetric error bars: half the interval's width around the point.
-      errors.add((s.lostPctCi95().get(1) - s.lostPctCi95().get(0)) / 2);
+      los.add(s.lostPctCi95().get(0));
+      his.add(s.lostPctCi95().get(1));
       return this;
+    }
+  }
+
+  private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+      new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
+
+  /**
+   * Each rate as a point and its Wilson interval as a whisker from its low to its high end. The interval is not
+   * symmetric around the rate (0.10% of 1,000 is 0.02-0.56%), which XChart's error bars cannot draw.
+   */
+  private static void pointsWithIntervals(XYChart chart, String name, Color color, List<Double> x, Series s, boolean line) {
+    if (x.isEmpty()) return;
+    XYSeries points = chart.addSeries(name, x, s.ys);
+    points.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(color).setLineColor(color);
+    if (!line) points.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+    for (int i = 0; i < x.size(); i++) {
+      chart.addSeries(name + " interval " + i, new double[] {x.get(i), x.get(i)}, new double[] {s.los.get(i), s.his.get(i)})
+          .setMarker(SeriesMarkers.NONE).setLineColor(color).setLineStyle(SeriesLines.SOLID).setShowInLegend(false);
     }
   }
 
   public static void lostByX(Path png, String title, String xTitle, boolean logX, Map<String, Series> series) {
     XYChart chart = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle(xTitle).yAxisTitle("lost activity tasks, % (95% CI)").build();
-    chart.getStyler().setXAxisLogarithmic(logX).setLegendPosition(Styler.LegendPosition.InsideNE).setChartBackgroundColor(java.awt.Color.WHITE);
-    series.forEach((name, s) -> {
-      List<Double> x = s.xs.stream().map(o -> ((Number) o).doubleValue()).toList();
-      chart.addSeries(name, x, s.ys, s.errors).setMarker(SeriesMarkers.CIRCLE);
-    });
+    chart.getStyler().setXAxisLogarithmic(logX).setYAxisMin(0.0);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE).setChartBackgroundColor(Color.WHITE);
+    int k = 0;
+    for (var e : series.entrySet()) {
+      List<Double> x = e.getValue().xs.stream().map(o -> ((Number) o).doubleValue()).toList();
+      pointsWithIntervals(chart, e.getKey(), PALETTE[k++ % PALETTE.length], x, e.getValue(), true);
+    }
     save(chart, png);
   }
 
+  /**
+   * One column per category (e.g. server / SDK), the series side by side in it. A cell that was not run (no fix
+   * flag on an old server) has no point: never a zero that reads as "measured, nothing lost".
+   */
   public static void lostByCategory(Path png, String title, Map<String, Series> series) {
-    CategoryChart chart = new CategoryChartBuilder().width(1000).height(560).title(title).yAxisTitle("lost activity tasks, % (95% CI)").build();
-    chart.getStyler().setXAxisLabelRotation(20);
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE).setChartBackgroundColor(java.awt.Color.WHITE);
-    // Every series must have the same categories: a cell that was not run (no fix flag on an old server) is 0 with no bar label.
     List<Object> all = new ArrayList<>();
     series.values().forEach(s -> s.xs.forEach(x -> { if (!all.contains(x)) all.add(x); }));
-    series.forEach((name, s) -> {
-      List<Double> ys = new ArrayList<>(), es = new ArrayList<>();
-      for (Object x : all) {
-        int i = s.xs.indexOf(x);
-        ys.add(i < 0 ? 0.0 : s.ys.get(i));
-        es.add(i < 0 ? 0.0 : s.errors.get(i));
-      }
-      chart.addSeries(name, all.stream().map(String::valueOf).toList(), ys, es);
+    XYChart chart = new XYChartBuilder().width(1000).height(560).title(title).yAxisTitle("lost activity tasks, % (95% CI)").build();
+    chart.getStyler().setYAxisMin(0.0).setXAxisMin(-0.5).setXAxisMax(all.size() - 0.5);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE).setChartBackgroundColor(Color.WHITE).setMarkerSize(9);
+    chart.getStyler().setxAxisTickLabelsFormattingFunction(v -> {
+      long i = Math.round(v);
+      return Math.abs(v - i) < 1e-6 && i >= 0 && i < all.size() ? String.valueOf(all.get((int) i)) : String.valueOf(v); // XChart hides every label when some are blank
     });
+    int k = 0, n = series.size();
+    for (var e : series.entrySet()) {
+      double offset = n == 1 ? 0 : -0.15 + 0.3 * k / (n - 1);
+      List<Double> x = e.getValue().xs.stream().map(o -> all.indexOf(o) + offset).toList();
+      pointsWithIntervals(chart, e.getKey(), PALETTE[k++ % PALETTE.length], x, e.getValue(), false);
+    }
     save(chart, png);
   }
 
   /** Lines of (seconds, value) with vertical markers (e.g. when the state was lost). */
   public static void timeline(Path png, String title, String xTitle, String yTitle, Map<String, double[][]> lines, Map<String, Double> markers) {
     XYChart chart = new XYChartBuilder().width(1000).height(520).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW).setChartBackgroundColor(java.awt.Color.WHITE).setMarkerSize(3);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW).setChartBackgroundColor(Color.WHITE).setMarkerSize(3);
     double top = 1;
     for (double[][] xy : lines.values()) for (double y : xy[1]) top = Math.max(top, y);
     for (var e : lines.entrySet()) {

@@ -150,7 +150,7 @@ public class Report implements Callable<Integer> {
 
   // ---------------------------------------------------------------------------------------- sweep
 
-  @Command(name = "sweep", mixinStandardHelpOptions = true, description = "Reads DIR/*/summary.json and writes DIR/sweep.md, DIR/sweep.csv and DIR/sweep.png: the seed's tables, bug and fix, with 95% intervals.")
+  @Command(name = "sweep", mixinStandardHelpOptions = true, description = "Reads DIR/*/summary.json and writes DIR/sweep.md, DIR/sweep.csv and DIR/sweep.png: the seed's tables, bug and fix, with 95%% intervals.")
   static class Sweep implements Callable<Integer> {
     @Parameters(index = "0", description = "folder holding one sub-folder per run") Path dir;
 
