@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES Workflows.java kit/Report.java kit/Charts.java
-// Start-up is most of a short run: C1, the serial GC and a class-data archive (jbang --cds) cut 1,000 starts from 25 s to 16 s of whole process on a busy 2-core machine.
+// Start-up is most of a short run: C1, the serial GC and a class-data archive (jbang --cds) cut what is ours of 1,000 starts to about 1 s; the rest is the server (README, benchmark).
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds*=off
 //CDS
 
