@@ -150,7 +150,8 @@ public class DaprReport implements Callable<Integer> {
   static String reason(Orphans.Verdict v, int workflows) {
     return switch (v) {
       case LOOPS -> "more than " + 3 * workflows + " orphaned executions (the fix's one more run of each of 3 parallel activities per workflow), still arriving in the window's last third";
-      case STOPS -> "orphaned executions ran, then stopped (at most one more run of each activity, or none in the window's last third)";
+      case STOPS -> "orphaned executions ran, then stopped (none in the window's last third)";
+      case INCONCLUSIVE -> "no more than " + 3 * workflows + " orphaned executions (the fix's allowance), but still arriving in the window's last third: observe longer";
       case NONE -> "no activity ran without its workflow in the window";
     };
   }
@@ -204,6 +205,8 @@ public class DaprReport implements Callable<Integer> {
             s.cost().perMonth(), s.cost().perCall()));
         sb.append(String.format("  the original's scale scenario (its own figures): %d workflows, %,d LLM calls an hour, $%,d a month%n",
             s.seedScale().workflows(), s.seedScale().callsPerHour(), s.seedScale().costPerMonth()));
+      } else if (s.verdict() == Orphans.Verdict.INCONCLUSIVE) {
+        sb.append("  projected cost: none (a few orphaned executions, still arriving at the end: observe longer with --observe)\n");
       } else {
         sb.append("  projected cost: $0 (the orphaned executions stopped)\n");
       }

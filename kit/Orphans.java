@@ -89,6 +89,11 @@ public final class Orphans {
     LOOPS,
     /** Orphaned executions ran, then stopped: the upstream fix ("runs once more, then stops"). */
     STOPS,
+    /**
+     * No more than the fix's one more run, but still arriving at the end of the window: neither a loop shown
+     * nor a stop seen. Observe longer (a long activity or a short window gives this).
+     */
+    INCONCLUSIVE,
     /** No orphaned execution at all after the loss. */
     NONE
   }
@@ -96,13 +101,15 @@ public final class Orphans {
   /**
    * The rule, from the orphaned executions' times in the observation window [fromMs, toMs]. The fix lets
    * each orphaned activity run once more (3 run in parallel per workflow), so more than 3 per workflow,
-   * still arriving in the window's last third, is a loop.
+   * still arriving in the window's last third, is a loop; none in the last third is a stop; and up to 3 a
+   * workflow that are still arriving could be either.
    */
   public static Verdict verdict(List<Long> orphanedMs, long fromMs, long toMs, int workflows) {
     long inWindow = orphanedMs.stream().filter(t -> t >= fromMs && t <= toMs).count();
     long late = lastThird(orphanedMs, fromMs, toMs);
     if (inWindow == 0) return Verdict.NONE;
-    return inWindow > 3L * workflows && late > 0 ? Verdict.LOOPS : Verdict.STOPS;
+    if (late == 0) return Verdict.STOPS;
+    return inWindow > 3L * workflows ? Verdict.LOOPS : Verdict.INCONCLUSIVE;
   }
 
   public static long lastThird(List<Long> orphanedMs, long fromMs, long toMs) {
@@ -114,6 +121,7 @@ public final class Orphans {
   public record Cost(double perCall, double callsPerHour, double perDay, double perMonth, String basis) {}
 
   public static Cost cost(Verdict v, List<Long> orphanedMs, long fromMs, long toMs, double perCall) {
+    if (v == Verdict.INCONCLUSIVE) return new Cost(perCall, 0, 0, 0, "not projected: the window did not show whether the orphaned executions loop");
     if (v != Verdict.LOOPS) return new Cost(perCall, 0, 0, 0, "the orphaned executions stopped: nothing more to pay");
     double thirdSeconds = (toMs - fromMs) / 3 / 1000.0;
     double perHour = lastThird(orphanedMs, fromMs, toMs) / thirdSeconds * 3600;

@@ -61,11 +61,13 @@ public class DaprTests {
     assertEquals(Orphans.Verdict.LOOPS, Orphans.verdict(every(1_000, 30_000, 1_000), 0, 30_000, 1));
     assertEquals(Orphans.Verdict.STOPS, Orphans.verdict(List.of(1_000L, 1_100L, 1_200L), 0, 30_000, 1), "3 then none: the fix");
     assertEquals(Orphans.Verdict.STOPS, Orphans.verdict(every(1_000, 12_000, 500), 0, 30_000, 1), "many, but none in the last third");
-    assertEquals(Orphans.Verdict.STOPS, Orphans.verdict(List.of(1_000L, 25_000L, 26_000L), 0, 30_000, 1), "few: not more than the fix allows");
+    assertEquals(Orphans.Verdict.INCONCLUSIVE, Orphans.verdict(List.of(1_000L, 25_000L, 26_000L), 0, 30_000, 1),
+        "no more than the fix allows, but still arriving at the end: neither shown");
     assertEquals(Orphans.Verdict.NONE, Orphans.verdict(List.of(), 0, 30_000, 1));
     assertEquals(Orphans.Verdict.NONE, Orphans.verdict(List.of(-5L, 40_000L), 0, 30_000, 1), "outside the window does not count");
     // Scale: 2 workflows allow 6.
-    assertEquals(Orphans.Verdict.STOPS, Orphans.verdict(List.of(1L, 2L, 3L, 4L, 25_000L), 0, 30_000, 2));
+    assertEquals(Orphans.Verdict.INCONCLUSIVE, Orphans.verdict(List.of(1L, 2L, 3L, 4L, 25_000L), 0, 30_000, 2));
+    assertEquals(Orphans.Verdict.STOPS, Orphans.verdict(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), 0, 30_000, 2), "more than allowed, then none");
     assertEquals(Orphans.Verdict.LOOPS, Orphans.verdict(every(1_000, 30_000, 4_000), 0, 30_000, 2));
   }
 
@@ -81,6 +83,9 @@ public class DaprTests {
     var stopped = Orphans.cost(Orphans.Verdict.STOPS, List.of(1L, 2L, 3L), 0, 30_000, 0.03);
     assertEquals(0, stopped.perDay());
     assertTrue(stopped.basis().contains("stopped"), stopped.basis());
+    var unsure = Orphans.cost(Orphans.Verdict.INCONCLUSIVE, List.of(1L, 25_000L), 0, 30_000, 0.03);
+    assertEquals(0, unsure.perDay());
+    assertTrue(unsure.basis().startsWith("not projected"), unsure.basis());
   }
 
   @Test
