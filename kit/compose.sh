@@ -62,8 +62,11 @@ compose_temporal_up() { # MODE: off (the bug) or on (the fix)
   done
   [[ -n "$json" ]] ||
     die "the Compose Temporal server on port $port did not describe namespace default within 3 min (see: docker compose --profile $profile logs $service $service-create-namespace)"
-  # As the local stack checks: the capability is absent (false) on the bug server, true on the fix's.
-  cap="$(grep -o '"workerPollCompleteOnShutdown": *[a-z]*' <<<"$json" | grep -o '[a-z]*$' || true)"
+  # As the local stack checks, with the SDK's own reading of the namespace (no JSON read by the shell): the
+  # capability is absent (false) on the bug server, true on the fix's.
+  cap="$("$JBANG" "$KIT/kit/ServerInfo.java" --address "localhost:$port" 2>>"$RUN_DIR/server-info.log")" ||
+    die "could not ask the Compose Temporal server on port $port what it is (see $RUN_DIR/server-info.log)"
+  cap="$(sed -n 's/^poll_complete_on_shutdown=//p' <<<"$cap")"
   [[ "${cap:-false}" == "$want" ]] ||
     die "the Compose Temporal server on port $port advertises graceful poll shutdown '${cap:-false}', not $want (server ${TEMPORAL_VERSION:-as pinned}; dynamic config in dynamicconfig/)"
   say "Compose Temporal server ready on localhost:$port (graceful poll shutdown: ${cap:-false})"
