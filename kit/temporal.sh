@@ -269,7 +269,11 @@ temporal_hang_cases() {
     # shellcheck disable=SC2086 # the case's flags are words
     start_bg starter "$out/start.log" "$JBANG" "$KIT/StartWorkflows.java" 1 $args --wait --address "$ADDRESS" --task-queue "$wq" \
       --activity-task-queue "activities:$RUN_ID-hang-$n" --events "$out/events" --run-id "$RUN_ID-hang-$n" --out "$out"
-    sleep 3 # the workflow is scheduled before the worker polls, so its first incarnation takes it
+    # The workflow must be started (the starter's own line) and its activity scheduled before the worker
+    # polls, so that its first incarnation takes it: the start is waited for, the workflow task given 1 s.
+    local w; for ((w = 0; w < 600; w++)); do grep -q 'Started 1 workflows' "$out/start.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q 'Started 1 workflows' "$out/start.log" || die "case $n: the workflow was not started within 60 s (see $out/start.log)"
+    sleep 1
     rc=0
     timeout 60 "$JBANG" "$KIT/ActivityWorker.java" 1.0 --graceful-shutdown-timeout 10 --hang-margin 5 --duration 1.5 \
       --address "$ADDRESS" --task-queue "activities:$RUN_ID-hang-$n" --events "$out/events" >>"$out/activity-worker.log" 2>&1 || rc=$?
