@@ -117,7 +117,7 @@ public class StartWorkflows implements Callable<Integer> {
    * verdict need not list 10,000 workflows at the end (about 4 s on the dev server).
    */
   private final Map<String, WorkflowExecutionInfo> closed = new HashMap<>();
-  private java.util.Set<String> mine;
+  private java.util.Set<String> runIds;
   private long newestCloseMs, lastClosedLookMs;
   /** Visibility records are written after the close, not always in close order: look this far back each time. */
   private static final long CLOSE_ORDER_SLACK_MS = 5_000;
@@ -144,6 +144,7 @@ public class StartWorkflows implements Callable<Integer> {
     }
 
     records = new Events.Records(events);
+    runIds = new java.util.HashSet<>(ids);
     ids.forEach(id -> outcomes.put(id, Loss.Outcome.RUNNING));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (written.get() == null) writeSummary("interrupted before every workflow was accounted for", null);
@@ -286,13 +287,12 @@ public class StartWorkflows implements Callable<Integer> {
    */
   private void collectClosed(long now) {
     lastClosedLookMs = now;
-    if (mine == null) mine = new java.util.HashSet<>(ids(runId, count));
     String query = scope() + " AND ExecutionStatus != 'Running'";
     if (newestCloseMs > 0) query += " AND CloseTime >= " + Temporal.quote(java.time.Instant.ofEpochMilli(newestCloseMs - CLOSE_ORDER_SLACK_MS).toString());
     try {
       for (WorkflowExecutionInfo i : connection.list(query)) {
         String id = i.getExecution().getWorkflowId();
-        if (!mine.contains(id) || closed.putIfAbsent(id, i) != null) continue;
+        if (!runIds.contains(id) || closed.putIfAbsent(id, i) != null) continue;
         newestCloseMs = Math.max(newestCloseMs, Temporal.millis(i.getCloseTime()));
         if (i.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) historyOf(i);
       }
