@@ -35,6 +35,11 @@ EOF
 
 APP_PORT=8999 DAPR_HTTP=3500 DAPR_GRPC=50001 REDIS_PORT=6380 PLACEMENT_PORT=50005 SCHEDULER_PORT=50006
 DAPR_METRICS_PORT=59092 ETCD_PORT=52379
+PLACEMENT_HEALTH_PORT=58080 PLACEMENT_METRICS_PORT=59090 SCHEDULER_HEALTH_PORT=58081 SCHEDULER_METRICS_PORT=59091 ETCD_PEER_PORT=52380
+for _p in APP_PORT DAPR_HTTP DAPR_GRPC REDIS_PORT PLACEMENT_PORT SCHEDULER_PORT DAPR_METRICS_PORT ETCD_PORT \
+  PLACEMENT_HEALTH_PORT PLACEMENT_METRICS_PORT SCHEDULER_HEALTH_PORT SCHEDULER_METRICS_PORT ETCD_PEER_PORT; do
+  printf -v "$_p" '%d' $((${!_p} + KIT_PORT_OFFSET)) # DURABLE_KIT_PORT_OFFSET moves the whole stack
+done
 APP_URL="http://127.0.0.1:$APP_PORT"
 
 sidecar_healthy() { # SECONDS: whether daprd's /v1.0/healthz answered 204 within them
@@ -111,10 +116,10 @@ local_dapr_up() { # VERSION (or src:DIR)
   rm -rf "$etcd"; mkdir -p "$etcd"
   start_redis
   start_bg placement "$RUN_DIR/placement.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/placement" --port "$PLACEMENT_PORT" \
-    --listen-address 127.0.0.1 --healthz-port 58080 --metrics-port 59090
+    --listen-address 127.0.0.1 --healthz-port "$PLACEMENT_HEALTH_PORT" --metrics-port "$PLACEMENT_METRICS_PORT"
   start_bg scheduler "$RUN_DIR/scheduler.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/scheduler" --port "$SCHEDULER_PORT" \
-    --listen-address 127.0.0.1 --healthz-port 58081 --metrics-port 59091 --etcd-data-dir "$etcd" \
-    --etcd-client-port "$ETCD_PORT" --etcd-initial-cluster dapr-scheduler-server-0=http://localhost:52380
+    --listen-address 127.0.0.1 --healthz-port "$SCHEDULER_HEALTH_PORT" --metrics-port "$SCHEDULER_METRICS_PORT" --etcd-data-dir "$etcd" \
+    --etcd-client-port "$ETCD_PORT" --etcd-initial-cluster "dapr-scheduler-server-0=http://localhost:$ETCD_PEER_PORT"
   wait_port "$PLACEMENT_PORT" 30 "placement"; wait_port "$SCHEDULER_PORT" 60 "scheduler"
   say "starting DaprApp :$APP_PORT and the sidecar (daprd $BUILT, HTTP :$DAPR_HTTP, gRPC :$DAPR_GRPC)"
   start_bg app "$RUN_DIR/app.log" env DAPR_GRPC_PORT="$DAPR_GRPC" DAPR_HTTP_PORT="$DAPR_HTTP" \

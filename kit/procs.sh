@@ -8,7 +8,15 @@ warn() { echo "warning: $*" >&2; }
 die() { echo "error: $*" >&2; exit 2; }
 
 KIT_CACHE="${DURABLE_KIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/durable-bugs-kit}"
-KIT_STATE="${DURABLE_KIT_STATE:-$KIT_CACHE/state}"
+# DURABLE_KIT_PORT_OFFSET=N moves every port the kit's local stacks and tests use up by N, and gives the run's
+# locks and pidfiles a state folder of their own, so a second checkout (or a test run) can work beside a long
+# run: two runs on other offsets share only the build cache.
+KIT_PORT_OFFSET="${DURABLE_KIT_PORT_OFFSET:-0}"
+[[ "$KIT_PORT_OFFSET" =~ ^[0-9]{1,4}$ ]] && ((10#$KIT_PORT_OFFSET <= 5000)) ||
+  { echo "error: DURABLE_KIT_PORT_OFFSET takes a whole number from 0 to 5000, got '$KIT_PORT_OFFSET'" >&2; exit 2; }
+KIT_PORT_OFFSET=$((10#$KIT_PORT_OFFSET))
+if ((KIT_PORT_OFFSET == 0)); then KIT_STATE="${DURABLE_KIT_STATE:-$KIT_CACHE/state}"
+else KIT_STATE="${DURABLE_KIT_STATE:-$KIT_CACHE/state-$KIT_PORT_OFFSET}"; fi
 
 # ------------------------------------------------------------------------------- input checks
 # need_value FLAG ARGC: a flag's value is there (called with "$#" before reading $2).

@@ -32,8 +32,9 @@ EOF
 }
 
 # The dev servers' gRPC ports (web UI +1000, HTTP +10); DURABLE_KIT_TEMPORAL_PORTS=OFF,ON moves both, e.g. where
-# 7233 is taken or a second checkout runs its tests beside a long run.
+# 7233 is taken. DURABLE_KIT_PORT_OFFSET (kit/procs.sh) moves them with every other port and the state folder.
 TEMPORAL_PORT_OFF=7233 TEMPORAL_PORT_ON=7235
+TEMPORAL_PORT_OFF=$((TEMPORAL_PORT_OFF + KIT_PORT_OFFSET)) TEMPORAL_PORT_ON=$((TEMPORAL_PORT_ON + KIT_PORT_OFFSET))
 if [[ -n "${DURABLE_KIT_TEMPORAL_PORTS:-}" ]]; then
   [[ "$DURABLE_KIT_TEMPORAL_PORTS" =~ ^([0-9]{4,5}),([0-9]{4,5})$ ]] || die "DURABLE_KIT_TEMPORAL_PORTS takes OFF,ON ports like 7233,7235"
   TEMPORAL_PORT_OFF="${BASH_REMATCH[1]}" TEMPORAL_PORT_ON="${BASH_REMATCH[2]}"

@@ -220,7 +220,7 @@ public class DaprTests {
   }
 
   static JsonNode stats() throws Exception {
-    return Cli.JSON.readTree(call("GET", "http://127.0.0.1:8999/stats", null).body());
+    return Cli.JSON.readTree(call("GET", "http://127.0.0.1:" + Reproduce.port(8999) + "/stats", null).body());
   }
 
   /** The headline: the report's line (1.15.x) loops, the fixed release (1.16.2) stops, each on a clean stack. */
@@ -312,7 +312,7 @@ public class DaprTests {
         assertTrue(counted >= i.orphaned() && recorded >= counted, i.instanceId() + ": window " + i.orphaned() + ", counted " + counted + ", recorded " + recorded);
       }
       // A duplicate id is the client's mistake: 409.
-      var dup = call("POST", "http://127.0.0.1:8999/workflow/hello", "{\"instance_id\": \"" + s.instances().get(0).instanceId() + "\"}");
+      var dup = call("POST", "http://127.0.0.1:" + Reproduce.port(8999) + "/workflow/hello", "{\"instance_id\": \"" + s.instances().get(0).instanceId() + "\"}");
       assertEquals(409, dup.statusCode(), dup.body());
     } finally {
       Reproduce.down();
@@ -408,7 +408,8 @@ public class DaprTests {
       Path partial = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
       var s = Cli.readJson(partial, DaprReport.Summary.class);
       assertEquals("interrupted by Ctrl-C", s.incomplete());
-      for (int port : new int[] {8999, 3500, 6380}) {
+      for (int base : new int[] {8999, 3500, 6380}) {
+        int port = Reproduce.port(base);
         try (var sock = new java.net.Socket("127.0.0.1", port)) {
           fail("port " + port + " still taken after Ctrl-C");
         } catch (java.io.IOException expected) {

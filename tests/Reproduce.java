@@ -46,14 +46,27 @@ public final class Reproduce {
       String xdg = System.getenv("XDG_CACHE_HOME");
       cache = (xdg == null || xdg.isBlank() ? System.getProperty("user.home") + "/.cache" : xdg) + "/durable-bugs-kit";
     }
-    return Path.of(cache, "state");
+    int off = portOffset();
+    return Path.of(cache, off == 0 ? "state" : "state-" + off);
+  }
+
+  /** DURABLE_KIT_PORT_OFFSET, as kit/procs.sh reads it: every port of the local stacks moves up by it. */
+  public static int portOffset() {
+    String off = System.getenv("DURABLE_KIT_PORT_OFFSET");
+    return off == null || off.isBlank() ? 0 : Integer.parseInt(off.trim());
+  }
+
+  /** A default port of the kit's local stacks, moved by DURABLE_KIT_PORT_OFFSET. */
+  public static int port(int base) {
+    return base + portOffset();
   }
 
   /** ./reproduce_issue.sh --down, then every Dapr port must be free. */
   public static void down() throws Exception {
     Process p = new ProcessBuilder("./reproduce_issue.sh", "--down").inheritIO().start();
     if (p.waitFor() != 0) throw new AssertionError("--down failed");
-    for (int port : new int[] {8999, 3500, 50001, 6380, 50005, 50006}) {
+    for (int base : new int[] {8999, 3500, 50001, 6380, 50005, 50006}) {
+      int port = port(base);
       try (var s = new java.net.Socket("127.0.0.1", port)) {
         throw new AssertionError("port " + port + " still listening after --down");
       } catch (java.io.IOException expected) {

@@ -27,13 +27,14 @@ if [[ ${#tags[@]} -eq 0 || " ${tags[*]} " == *" e2e "* ]]; then
     say "installing Redis from Debian's packages"
     { apt-get update -qq && apt-get install -y -qq redis-server; } >&2 || die "could not install redis-server"
   }
-  say "Temporal dev server for the tests (port 17233, in memory)"
+  tp=$((17233 + KIT_PORT_OFFSET))
+  say "Temporal dev server for the tests (port $tp, in memory)"
   logs="$(mktemp -d)"
-  ports_free 17233 18233 17243
-  start_bg test-temporal "$logs/temporal.log" "$temporal" server start-dev --headless --ip 127.0.0.1 --port 17233 \
-    --ui-port 18233 --http-port 17243 --metrics-port 0 --log-level error
-  wait_port 17233 60 "the test Temporal server"
-  export TEMPORAL_TEST_ADDRESS=localhost:17233
+  ports_free "$tp" "$((tp + 1000))" "$((tp + 10))"
+  start_bg test-temporal "$logs/temporal.log" "$temporal" server start-dev --headless --ip 127.0.0.1 --port "$tp" \
+    --ui-port "$((tp + 1000))" --http-port "$((tp + 10))" --metrics-port 0 --log-level error
+  wait_port "$tp" 60 "the test Temporal server"
+  export TEMPORAL_TEST_ADDRESS="localhost:$tp"
   say "set-up took $((SECONDS - started)) s"
 fi
 
