@@ -54,6 +54,8 @@ sdk_opts() { # SDK: sets SDK_ENV and SDK_OPTS for that SDK
 temporal_cli() { # [VERSION]: sets TEMPORAL_BIN
   say "Temporal CLI ${1:-(default)}"
   TEMPORAL_BIN="$("$KIT/tools/get-temporal.sh" ${1:+"$1"})" || die "could not get the Temporal CLI ${1:-}"
+  # What the binary says it is (a CLI on PATH may win over the default): recorded in each run's report.md.
+  TEMPORAL_CLI_VERSION="$("$TEMPORAL_BIN" --version 2>/dev/null | sed -n 's/^temporal version \([^ ]*\).*/\1/p')"
 }
 
 # Starts a dev server of ours (in memory) with the fix off or on; sets ADDRESS.
@@ -88,7 +90,8 @@ temporal_experiment() { # OUT INTERVAL WORKERS [SDK]
   local rc=0
   "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --activity-sleep "$ACTIVITY_SLEEP" --activity-timeout "$ACTIVITY_TIMEOUT" \
     --address "$ADDRESS" --task-queue "$wq" --activity-task-queue "$aq" --wait --events "$out/events" --run-id "$run" \
-    --out "$out" --interval "$interval" -n "$workers" || rc=$?
+    --out "$out" --interval "$interval" -n "$workers" ${TEMPORAL_CLI_VERSION:+--cli-version "$TEMPORAL_CLI_VERSION"} \
+    --command "$KIT_COMMAND" || rc=$?
   stop_named activity-worker
   stop_named workflow-worker
   if [[ $rc != 0 ]]; then
@@ -111,7 +114,8 @@ temporal_interrupted() {
 
 temporal_main() {
   local interval=0.5 workers=1 what=pair fix=both servers=default sdks=default docker=0
-  WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS=""
+  WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS="" TEMPORAL_CLI_VERSION=""
+  KIT_COMMAND="./reproduce_issue.sh temporal $*" # for each run's report.md
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --interval) need_value "$1" $#; interval="$2"; shift 2 ;;
@@ -172,7 +176,7 @@ temporal_pair() { # INTERVAL WORKERS DOCKER MODE...
     if [[ -n "$USER_ADDRESS" ]]; then
       ADDRESS="$USER_ADDRESS"; label=run
     elif [[ $docker == 1 ]]; then
-      compose_temporal_up "$mode"
+      compose_temporal_up "$mode"; TEMPORAL_CLI_VERSION="" # the Compose stack's server, not the CLI's
     else
       temporal_server_up "$mode" "$([[ $mode == off ]] && echo $TEMPORAL_PORT_OFF || echo $TEMPORAL_PORT_ON)"
     fi
@@ -213,7 +217,7 @@ temporal_sweep() { # MODE...
 
 # Every server x SDK pair, the fix off, and on where the server advertises the capability once asked to.
 temporal_matrix() { # SERVERS SDKS
-  local servers sdks cli sdk mode cell cap
+  local servers sdks cli sdk mode cell cap decision
   [[ "$1" =~ ^[0-9]+\.[0-9]+\.[0-9]+(,[0-9]+\.[0-9]+\.[0-9]+)*$ ]] || die "--server-versions takes versions like 1.5.1,1.9.1, got '$1'"
   [[ "$2" =~ ^[0-9]+\.[0-9]+\.[0-9]+(,[0-9]+\.[0-9]+\.[0-9]+)*$ ]] || die "--sdk-versions takes versions like 1.35.0,1.38.0, got '$2'"
   IFS=, read -r -a servers <<<"$1"; IFS=, read -r -a sdks <<<"$2"
@@ -232,7 +236,8 @@ temporal_matrix() { # SERVERS SDKS
       cap="$("$JBANG" "$KIT/kit/ServerInfo.java" --address "$ADDRESS" 2>>"$RUN_DIR/server-info.log")" ||
         die "could not ask the CLI $cli server what it is (see $RUN_DIR/server-info.log)"
       cap="$(sed -n 's/^poll_complete_on_shutdown=//p' <<<"$cap")"
-      if [[ $mode == on && "$cap" != true ]]; then
+      decision="$("$JBANG" "$KIT/kit/Report.java" matrix-cell --mode "$mode" --capability "${cap:-unknown}")" || exit 2
+      if [[ $decision == no-fix-cell ]]; then
         say "CLI $cli: the server does not advertise graceful poll shutdown even with the flag set: no fix cell"
         echo "cli $cli: poll_complete_on_shutdown=${cap:-unknown} with the flag on" >>"$RUN_DIR/capabilities.txt"
         stop_named "temporal-server-$mode"
