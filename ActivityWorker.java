@@ -193,6 +193,7 @@ public class ActivityWorker implements Callable<Integer> {
       shutdownsUnderWay.remove(k);
       boolean hung = underWay.reportedHung().get();
       say(k, r, "shutdown returned (took %.3f s)%s", (shutdownEnded - shutdownBegan) / 1000.0, hung ? " AFTER HANGING" : "");
+      wireLog.flush(); // this incarnation's wire records reach the disk before its restart record does
       try {
         restartLog.append(new Events.Restart(identity, k, r, started, shutdownBegan, shutdownEnded, graceful, hung));
       } catch (Cli.Fail e) {

@@ -106,24 +106,26 @@ public final class Wire {
     records.pollsByIdentity().forEach((id, ps) -> { if (pids.contains(Loss.pidOf(id))) polls.put(id, ps); });
     List<Events.ShutdownCall> calls = new ArrayList<>();
     for (Events.ShutdownCall c : records.shutdownCalls()) if (pids.contains(Loss.pidOf(c.identity()))) calls.add(c);
-    int restarts = 0;
-    for (Events.Restart r : records.restarts()) if (pids.contains(Loss.pidOf(r.identity()))) restarts++;
+    List<String> restarted = new ArrayList<>();
+    for (Events.Restart r : records.restarts()) if (pids.contains(Loss.pidOf(r.identity()))) restarted.add(r.identity());
     int pollCount = polls.values().stream().mapToInt(List::size).sum();
-    return new Evidence(shutdownWorker(restarts, calls), instanceKeys(polls, calls), pollCount);
+    return new Evidence(shutdownWorker(restarted, calls), instanceKeys(polls, calls), pollCount);
   }
 
-  static ShutdownWorker shutdownWorker(int restarts, List<Events.ShutdownCall> calls) {
+  /** Over the restarts that have a record (an incarnation still shutting down when the records were read is not one). */
+  static ShutdownWorker shutdownWorker(List<String> restarted, List<Events.ShutdownCall> calls) {
     Set<String> senders = new HashSet<>();
     List<Long> took = new ArrayList<>();
     Map<String, Integer> answers = new TreeMap<>();
+    Set<String> restartedSet = new HashSet<>(restarted);
     for (Events.ShutdownCall c : calls) {
-      senders.add(c.identity());
+      if (restartedSet.contains(c.identity())) senders.add(c.identity());
       took.add(c.answeredMs() - c.sentMs());
       answers.merge(c.status(), 1, Integer::sum);
     }
     took.sort(null);
     Long p50 = took.isEmpty() ? null : took.get((took.size() - 1) / 2), max = took.isEmpty() ? null : took.get(took.size() - 1);
-    return new ShutdownWorker(restarts, senders.size(), calls.size(), p50, max, answers);
+    return new ShutdownWorker(restarted.size(), senders.size(), calls.size(), p50, max, answers);
   }
 
   static InstanceKeys instanceKeys(Map<String, List<Events.Poll>> polls, List<Events.ShutdownCall> calls) {

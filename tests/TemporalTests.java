@@ -609,6 +609,52 @@ public class TemporalTests {
     for (Loss.Explained l : side.bug().lostTasks()) {
       assertTrue(l.handover().identity().matches("w1\\.r\\d+@\\d+"), l.toString());
       assertNotNull(l.incarnation(), "the worker's own restart record is found: " + l);
+    }  }
+
+  /**
+   * The worker's side of the wire on the real dev server, fix off, 0.1 s: every lost task carries the poll record
+   * its side rests on, and the sides add up to `lost`. Each restart of SDK 1.38.0 sent ShutdownWorker, with the
+   * key its polls carried, and no two incarnations share a key.
+   */
+  @Test
+  @Tag("e2e")
+  void everyLostTaskHasAPollRecordAndASideAndTheSidesAddUpToLost() throws Exception {
+    realServer();
+    var run = Reproduce.run("temporal", "--workflows", "150", "--interval", "0.1", "--activity-timeout", "3", "--server-fix", "off");
+    assertEquals(0, run.exit(), "reproduce_issue.sh temporal failed");
+    Loss.Summary s = Cli.readJson(run.summary(), Report.Side.class).bug();
+    assertTrue(s.lost() > 0, "at a 0.1 s restart interval the bug loses tasks: " + s.lost());
+    var w = s.lostWhere();
+    assertEquals(s.lost(), w.neverReceived() + w.receivedNotRun() + w.incomplete(), w.toString());
+    assertEquals(0, w.incomplete(), "every lost task's side was told from its records: " + w);
+    for (Loss.Explained l : s.lostTasks()) {
+      assertNotNull(l.wire(), l.toString());
+      assertNotNull(l.wire().poll(), "the poll record the side rests on: " + l);
+      assertEquals(l.handover().identity(), l.wire().poll().identity(), "a poll of the incarnation it was handed to");
+    }
+    var sw = s.wire().shutdownWorker();
+    assertTrue(sw.calls() > 0 && sw.restartsThatSentIt() > 0, "SDK 1.38.0 sends ShutdownWorker: " + sw);
+    var keys = s.wire().instanceKeys();
+    assertEquals(0, keys.pollsWithoutKey(), "SDK 1.38.0 puts a worker instance key on every poll");
+    assertEquals(0, keys.incarnationsSharingAKey(), "each incarnation (a new Worker) has a key of its own: " + keys);
+    Path dir = run.summary().getParent().resolve("bug");
+    assertTrue(Files.readString(dir.resolve("report.md")).contains("## Where the lost tasks died"), "report.md beside the summary");
+    assertTrue(Files.size(dir.resolve("wire.png")) > 1000, "its chart");
+  }
+
+  /** SDK 1.35.0 never sends ShutdownWorker, so the server's fix has nothing to act on; 1.38.0 sends it at every restart. */
+  @Test
+  @Tag("e2e")
+  void anSdkBefore136SendsNoShutdownWorkerAnd138Does() throws Exception {
+    realServer();
+    var run = Reproduce.run("temporal", "--matrix", "--server-versions", "1.9.1", "--sdk-versions", "1.35.0,1.38.0", "--workflows", "20",
+        "--activity-timeout", "2");
+    assertEquals(0, run.exit(), "the matrix run failed");
+    for (Report.Cell c : Report.cells(run.summary().getParent())) {
+      var sw = c.summary().wire().shutdownWorker();
+      assertTrue(sw.restarts() > 0, c.sdk() + "/" + c.mode() + ": " + sw);
+      if (c.sdk().equals("1.35.0")) assertEquals(0, sw.calls(), "1.35.0, fix " + c.mode() + ": " + sw);
+      else assertEquals(sw.restarts(), sw.restartsThatSentIt(), "1.38.0, fix " + c.mode() + ": every restart sends it: " + sw);
     }
   }
 
