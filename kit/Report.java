@@ -391,21 +391,22 @@ public class Report implements Callable<Integer> {
 
   static String matrixMarkdown(List<Cell> cells) {
     StringBuilder md = new StringBuilder("| Temporal CLI | server | Java SDK (measured) | fix flag | capability advertised | started | lost % (95% CI) | lost per restart "
-        + "| lost: never received / received, not run / incomplete | restarts that sent ShutdownWorker |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        + "| lost: never received / received, not run / incomplete | restarts that sent ShutdownWorker | polls with a worker instance key |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
-      md.append(String.format("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |%n", c.cli(), c.server() == null ? "?" : c.server(), c.sdk(), c.mode(),
+      md.append(String.format("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |%n", c.cli(), c.server() == null ? "?" : c.server(), c.sdk(), c.mode(),
           c.capability() == null ? "?" : c.capability(), s.started(), rate(s) + (s.incomplete() == null ? "" : " INCOMPLETE"),
           s.restarts() == null || s.restarts().lostPerRestart() == null ? "-" : String.format("%.3f", s.restarts().lostPerRestart()),
           s.lostWhere() == null ? "-" : s.lostWhere().neverReceived() + " / " + s.lostWhere().receivedNotRun() + " / " + s.lostWhere().incomplete(),
-          s.wire() == null ? "not recorded" : s.wire().shutdownWorker().restartsThatSentIt() + " of " + s.wire().shutdownWorker().restarts()));
+          s.wire() == null ? "not recorded" : s.wire().shutdownWorker().restartsThatSentIt() + " of " + s.wire().shutdownWorker().restarts(),
+          s.wire() == null ? "not recorded" : (s.wire().polls() - s.wire().instanceKeys().pollsWithoutKey()) + " of " + s.wire().polls()));
     }
     return md.toString();
   }
 
   static String matrixCsv(List<Cell> cells) {
     StringBuilder csv = new StringBuilder("cli,server,sdk,fix_flag,capability,started,lost,lost_pct,ci95_low,ci95_high,restarts_while_queued,lost_per_restart,"
-        + "lost_never_received,lost_received_not_run,lost_side_incomplete,restarts,restarts_that_sent_shutdown_worker\n");
+        + "lost_never_received,lost_received_not_run,lost_side_incomplete,restarts,restarts_that_sent_shutdown_worker,polls,polls_without_key\n");
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
       var w = s.lostWhere();
@@ -414,7 +415,8 @@ public class Report implements Callable<Integer> {
           csv(s.lostPct()), ci(s, 0), ci(s, 1), s.restarts() == null ? "" : "" + s.restarts().whileWorkQueued(),
           s.restarts() == null || s.restarts().lostPerRestart() == null ? "" : "" + s.restarts().lostPerRestart(),
           w == null ? "" : "" + w.neverReceived(), w == null ? "" : "" + w.receivedNotRun(), w == null ? "" : "" + w.incomplete(),
-          sw == null ? "" : "" + sw.restarts(), sw == null ? "" : "" + sw.restartsThatSentIt())).append('\n');
+          sw == null ? "" : "" + sw.restarts(), sw == null ? "" : "" + sw.restartsThatSentIt(),
+          sw == null ? "" : "" + s.wire().polls(), sw == null ? "" : "" + s.wire().instanceKeys().pollsWithoutKey())).append('\n');
     }
     return csv.toString();
   }
