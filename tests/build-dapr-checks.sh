@@ -2,16 +2,23 @@
 # shellcheck disable=SC2016,SC2034  # the checks are eval'd strings; their variables expand then
 # Offline checks of tools/build-dapr.sh's decisions, in seconds: a stand-in `go` on PATH plays the Go
 # module proxy (which module versions it serves, which the checksum database knows) and the compiler
-# (which substitutes break the build). Nothing is downloaded or compiled; the real cache is not touched.
+# (which substitutes break the build); a loopback HTTP server (python3 -m http.server) plays the official
+# release location. Nothing is downloaded from the network or compiled except the kit's own Go helper
+# (tools/daprbuild, built with the real go first); the real cache is not touched.
 #
-#   tools/test-build-dapr.sh          prints one line per check, "ok" or "FAIL", exit 1 on any failure
+#   tests/build-dapr-checks.sh        prints one line per check, "ok" or "FAIL", exit 1 on any failure
+# (run by tests/BuildTests.java, tag fast)
 set -uo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)"
 T="$(mktemp -d)"
-trap 'rm -rf "$T"' EXIT
+server_pid=""
+trap '[[ -z "$server_pid" ]] || kill "$server_pid" 2>/dev/null; rm -rf "$T"' EXIT
 mkdir -p "$T/bin"
-command -v python3 >/dev/null || { echo "error: python3 is needed to read build.json" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "error: python3 is needed to read build.json and serve the release" >&2; exit 2; }
+# The helper is built by the real go, before the stand-in is on PATH (the cache keeps it for every run below).
+DURABLE_KIT_CACHE="$T/kit" "$here/build-dapr.sh" --helper >"$T/helper.out" 2>"$T/helper.err" ||
+  { cat "$T/helper.err" >&2; echo "error: could not build the kit's Go helper" >&2; exit 2; }
 
 # ----------------------------------------------------------------------------------------------------
 # The stand-in go. Settings (space-separated MODULE@VERSION lists):
@@ -53,7 +60,7 @@ case "$1 ${2:-}" in
         echo "$m $v/go.mod h1:fake=" >"$d/go.sum"
       fi
     fi
-    printf '{\n\t"Path": "%s",\n\t"Version": "%s",\n\t"Dir": "%s",\n\t"GoMod": "%s/go.mod",\n}\n' "$m" "$v" "$d" "$d"
+    printf '{\n\t"Path": "%s",\n\t"Version": "%s",\n\t"Dir": "%s",\n\t"GoMod": "%s/go.mod"\n}\n' "$m" "$v" "$d" "$d"
     ;;
   "build "*)
     out=""; ver=""; prev=""
@@ -109,7 +116,8 @@ check() { # NAME CONDITION...
 # run ARGS...: the script with the stand-in; stdout in $T/out, stderr in $T/err, exit code in $rc.
 run() {
   : >"$T/go-calls.log"
-  PATH="$T/bin:$PATH" FAKE_ROOT="$T" DURABLE_KIT_CACHE="$T/kit" GONOSUMDB="" "$here/build-dapr.sh" "$@" >"$T/out" 2>"$T/err"
+  PATH="$T/bin:$PATH" FAKE_ROOT="$T" DURABLE_KIT_CACHE="$T/kit" GONOSUMDB="" DAPR_RELEASE_URL="${RELEASE_URL:-off}" \
+    "$here/build-dapr.sh" "$@" >"$T/out" 2>"$T/err"
   rc=$?
 }
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$1" "$2"; }
@@ -165,7 +173,7 @@ check "broken neighbour: the next served one (v0.12.1) is used" eval \
   '((rc == 0)) && [[ "$(json "$(built_json)" "d[\"substituted_modules\"][0][\"used\"]")" == v0.12.1 ]]'
 
 # --- two modules refused at once; contrib only served above (v1.17.3)
-rm -rf "$T/kit"
+rm -rf "$T/kit/dapr"
 FAKE_SERVED="github.com/dapr/dapr@v1.17.0 github.com/dapr/components-contrib@v1.17.3 github.com/diagridio/go-etcd-cron@v0.12.3"
 FAKE_NEEDS="github.com/dapr/components-contrib@v1.17.0 github.com/diagridio/go-etcd-cron@v0.12.4"
 FAKE_BROKEN=""
@@ -174,7 +182,7 @@ check "two refused modules: both substituted (contrib from above: v1.17.3)" eval
   '((rc == 0)) && [[ "$(json "$(built_json)" "sorted(s[\"used\"] for s in d[\"substituted_modules\"])")" == "['"'v0.12.3', 'v1.17.3'"']" ]] && (($(warnings) == 2))'
 
 # --- no served neighbour compiles
-rm -rf "$T/kit"
+rm -rf "$T/kit/dapr"
 FAKE_SERVED="github.com/dapr/dapr@v1.17.0 github.com/dapr/components-contrib@v1.17.3 github.com/dapr/components-contrib@v1.16.5"
 FAKE_NEEDS="github.com/dapr/components-contrib@v1.17.0"
 FAKE_BROKEN="github.com/dapr/components-contrib@v1.17.3 github.com/dapr/components-contrib@v1.16.5"
