@@ -51,7 +51,10 @@ public class DaprReport implements Callable<Integer> {
 
   public record Substitution(String module, String wanted, String used) {}
 
-  public record Build(String daprVersion, String daprVersionRequested, String source, List<Substitution> substitutedModules) {}
+  public record Build(String daprVersion, String daprVersionRequested, String source, String buildSource, List<Substitution> substitutedModules) {
+    /** release, proxy or src; a build.json from before build_source says it through source ("local:DIR" is src). */
+    String how() { return buildSource != null ? buildSource : source != null && source.startsWith("local:") ? "src" : source; }
+  }
 
   public record Summary(String mode, String daprVersion, String daprVersionRequested, String buildSource, List<Substitution> substitutedModules,
       String daprSdk, int workflows, List<Instance> instances, boolean instanceFoundAfterLoss, long orphanedBeforeLoss,
@@ -126,7 +129,7 @@ public class DaprReport implements Callable<Integer> {
       Orphans.Verdict v = Orphans.verdict(orphanTimes, fromMs, toMs, instances.size());
       Orphans.Cost cost = Orphans.cost(v, orphanTimes, fromMs, toMs, costPerCall);
       List<String> sidecar = sidecarLines(dir);
-      Build build = buildInfo != null && Files.isRegularFile(buildInfo) ? Cli.readJson(buildInfo, Build.class) : new Build(version, version, "proxy", List.of());
+      Build build = buildInfo != null && Files.isRegularFile(buildInfo) ? Cli.readJson(buildInfo, Build.class) : new Build(version, version, "proxy", "proxy", List.of());
       Path png = dir.resolve("timeline.png");
       var markers = new LinkedHashMap<String, Double>();
       if (lossMs != null) markers.put("state lost", (lossMs - createdMs) / 1000.0);
@@ -134,7 +137,7 @@ public class DaprReport implements Callable<Integer> {
       Charts.timeline(png, "Orphaned activity executions per second, Dapr " + build.daprVersion() + " (" + mode + ")",
           "seconds since the workflow" + (instances.size() == 1 ? " was" : "s were") + " created", "orphaned executions / s",
           Map.of("Dapr " + build.daprVersion(), Orphans.perSecond(orphanTimes, createdMs, toMs)), markers);
-      Summary s = new Summary(mode, build.daprVersion(), build.daprVersionRequested(), build.source(), build.substitutedModules(),
+      Summary s = new Summary(mode, build.daprVersion(), build.daprVersionRequested(), build.how(), build.substitutedModules(),
           "io.dapr:dapr-sdk-workflows:1.16.1", instances.size(), inst, anyFound, before, inWindow, Orphans.lastThird(orphanTimes, fromMs, toMs),
           records.stream().filter(r -> r.kind() == Orphans.Kind.UNCONFIRMED).count(), records.stream().filter(r -> r.kind() == Orphans.Kind.UNKNOWN).count(),
           records.size(), (toMs - fromMs) / 1000.0, problem == null ? v : null, problem == null ? reason(v, instances.size()) : null,

@@ -83,6 +83,23 @@ public class BuildTests {
     assertTrue(out.contains("ok"), out);
   }
 
+  /** Every summary's build_source comes from build.json: release, proxy or src, also for records from before the field. */
+  @Test
+  @Tag("fast")
+  void theSummarysBuildSourceIsReadFromBuildJsonOldOrNew() throws Exception {
+    Path dir = Files.createTempDirectory("build-json");
+    Map<String, String> files = Map.of(
+        "old-src.json", "{\"dapr_version\": \"local\", \"source\": \"local:/src/dapr\", \"substituted_modules\": []}",
+        "old-proxy.json", "{\"dapr_version\": \"1.15.4\", \"source\": \"proxy\", \"substituted_modules\": []}",
+        "release.json", "{\"dapr_version\": \"1.16.2\", \"source\": \"release\", \"build_source\": \"release\", \"release\": {\"url\": \"x\", \"archives\": []}}",
+        "src.json", "{\"dapr_version\": \"local\", \"source\": \"local:/src/dapr\", \"build_source\": \"src\"}");
+    Map<String, String> want = Map.of("old-src.json", "src", "old-proxy.json", "proxy", "release.json", "release", "src.json", "src");
+    for (var f : files.entrySet()) {
+      Files.writeString(dir.resolve(f.getKey()), f.getValue());
+      assertEquals(want.get(f.getKey()), Cli.readJson(dir.resolve(f.getKey()), DaprReport.Build.class).how(), f.getKey());
+    }
+  }
+
   // ------------------------------------------------------------------------------------------- e2e
 
   static String sha256(Path f) throws Exception {
