@@ -35,6 +35,10 @@ worker it was handed to), failed for another reason, still running.
     --sdk-versions X,Y      io.temporal:temporal-sdk versions (default: 1.35.0,1.38.0)
   --hang-cases          the seed's five graceful-shutdown-hang cases instead
   --benchmark           figures: start time, restart timing, drain rate, memory, verdict latency
+    --original DIR        ... side by side with the original kit, a checkout in DIR of
+                          https://github.com/tysonmote/temporal-worker-restart (git clone it), run unchanged
+                          but for its address, task queues and workflow ids, with its own pinned SDK
+    --rounds N            rounds of original, kit (default 2)
   --address HOST:PORT   use this server (whatever its fix setting) instead of starting one
   --docker              use the Docker Compose Temporal stack (profiles temporal / temporal-fix)
   --down                stop whatever a killed earlier run left running, and exit
@@ -131,7 +135,7 @@ temporal_interrupted() {
 temporal_main() {
   local interval=0.5 workers=1 what=pair fix=both servers=default sdks=default docker=0 clusters="" fanout=- cell_set=0
   CLUSTER=""
-  WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS=""
+  WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS="" ORIGINAL="" ROUNDS=""
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --interval) need_value "$1" $#; interval="$2"; cell_set=1; shift 2 ;;
@@ -150,6 +154,8 @@ temporal_main() {
       --matrix) what=matrix; shift ;;
       --hang-cases) what=hang; shift ;;
       --benchmark) what=bench; shift ;;
+      --original) need_value "$1" $#; ORIGINAL="$2"; shift 2 ;;
+      --rounds) need_value "$1" $#; ROUNDS="$2"; shift 2 ;;
       --docker) docker=1; shift ;;
       --down) what=down; shift ;;
       -h|--help) temporal_usage; exit 0 ;;
@@ -171,6 +177,9 @@ temporal_main() {
   [[ $fanout == - || " ${modes[*]} " == *" on "* ]] || die "--fan-out sets a fix flag: it needs --server-fix on or both"
   CLUSTER="${CLUSTER#v}"
   [[ -z "$USER_ADDRESS" || ( $what == pair && $docker == 0 ) ]] || die "--address goes with a plain run (not --sweep, --matrix, --hang-cases, --benchmark or --docker)"
+  [[ -z "$ORIGINAL" || $what == bench ]] || die "--original goes with --benchmark"
+  [[ -z "$ROUNDS" || -n "$ORIGINAL" ]] || die "--rounds goes with --benchmark --original DIR"
+  [[ -z "$ROUNDS" ]] || whole --rounds "$ROUNDS" 1 20
   [[ -z "$USER_ADDRESS" || "$USER_ADDRESS" =~ ^[A-Za-z0-9._-]+:[0-9]{1,5}$ ]] || die "--address takes HOST:PORT, got '$USER_ADDRESS'"
 
   take_lock temporal
@@ -183,7 +192,7 @@ temporal_main() {
   ON_INTERRUPT=temporal_interrupted
   case "$what" in
     hang) temporal_hang_cases ;;
-    bench) temporal_benchmark ;;
+    bench) if [[ -n "$ORIGINAL" ]]; then temporal_benchmark_original "$ORIGINAL" "$((10#${ROUNDS:-2}))"; else temporal_benchmark; fi ;;
     sweep) temporal_sweep "${modes[@]}" ;;
     matrix)
       ((cell_set)) || { interval=0.1 workers=1; }
@@ -391,4 +400,82 @@ temporal_benchmark() {
   say "benchmark (goals: shutdown p50 <= 10 ms; drain >= 22 workflows/s with 1 worker at 0.1 s; 1,000 starts <= 7.5 s of process time)"
   "$JBANG" "$KIT/kit/Report.java" benchmark "$RUN_DIR" >&2
   echo "$RUN_DIR/benchmark.md"
+}
+
+# The original kit's Python: a venv of its own pinned SDK (from PyPI, cached outside the repository).
+original_venv() { # PIPSPEC: sets PYTHON
+  local spec="$1" venv="$KIT_CACHE/original-venv/${1//==/-}"
+  PYTHON="$venv/bin/python"
+  [[ -x "$PYTHON" && -f "$venv/.complete" ]] && return 0
+  command -v python3 >/dev/null || die "the original kit needs Python 3.8+ (apt-get install python3 python3-venv)"
+  say "a Python venv with the original's SDK ($spec, from PyPI) in $venv (first time only)"
+  mkdir -p "$KIT_CACHE/original-venv"
+  (
+    flock 8
+    [[ -f "$venv/.complete" ]] && exit 0
+    rm -rf "$venv"
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check "$spec" && touch "$venv/.complete"
+  ) 8>"$KIT_CACHE/original-venv/.lock" >&2 || die "could not make the venv with $spec (see above)"
+}
+
+# The benchmark beside the original kit: its three scripts and our three roles on one fresh dev server,
+# alternated original, kit, original, kit, ... for ROUNDS rounds; each run measured by kit/Benchmark.java.
+temporal_benchmark_original() { # DIR ROUNDS
+  local orig="$1" rounds="$2" spec r kind dir run wq aq copies interval=0.1
+  spec="$("$JBANG" "$KIT/kit/Benchmark.java" check --original "$orig")" || exit 2
+  original_venv "$spec"
+  temporal_cli
+  temporal_server_up off "$TEMPORAL_PORT_OFF"
+  # The original's scripts take the address, queues and ids as constants: each run gets a copy with its own,
+  # made here, outside the repository, in the run's state folder (ours while we hold the lock), and removed
+  # at the end or by the next run (Benchmark.java copy: only those constants change).
+  copies="$KIT_STATE/original-copy"
+  rm -rf "$copies"
+  # Untimed: jbang's compile and the starter's class-data archive, so that the timed runs are second runs.
+  "$JBANG" "$KIT/StartWorkflows.java" 1 --address "$ADDRESS" --task-queue "warm-up:$RUN_ID" --run-id "warm-up-$RUN_ID" \
+    --activity-task-queue "warm-up:$RUN_ID" >"$RUN_DIR/warm-up.log" 2>&1 || die "StartWorkflows failed: $RUN_DIR/warm-up.log"
+  for s in WorkflowWorker.java ActivityWorker.java; do "$JBANG" build "$KIT/$s" >>"$RUN_DIR/warm-up.log" 2>&1 || die "could not build $s: $RUN_DIR/warm-up.log"; done
+  for ((r = 1; r <= rounds; r++)); do
+    for kind in original kit; do
+      dir="$RUN_DIR/r$r-$kind"; run="$RUN_ID-r$r-$kind"; wq="workflows:$run"; aq="activities:$run"; mkdir -p "$dir"
+      say "benchmark round $r of $rounds, the $kind: $WORKFLOWS workflows, 1 chaos worker restarting every $interval s ($(cut -d' ' -f1-3 /proc/loadavg) load)"
+      cp /proc/loadavg "$dir/loadavg"
+      if [[ $kind == original ]]; then
+        Benchmark_copy "$orig" "$copies/r$r" "$wq" "$aq" "$run-"
+        start_bg workflow-worker "$dir/workflow-worker.log" "$PYTHON" -u "$copies/r$r/workflow_worker.py"
+        # TZ=UTC: its log lines carry a time of day only; Benchmark.java reads them as UTC.
+        start_bg activity-worker "$dir/activity-worker.log" env TZ=UTC "$PYTHON" -u "$copies/r$r/activity_worker.py" "$interval"
+        "$JBANG" "$KIT/kit/Benchmark.java" ready --address "$ADDRESS" --workflow-queue "$wq" --activity-queue "$aq" 2>>"$dir/measure.log" ||
+          die "the original's workers did not poll (see $dir/*.log)"
+        "$PYTHON" -u "$copies/r$r/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 ||
+          die "the original's start_workflows.py failed (see $dir/start.log)"
+        "$JBANG" "$KIT/kit/Benchmark.java" measure --kit original --round "$r" --address "$ADDRESS" --id-prefix "$run-" --count "$WORKFLOWS" \
+          --activity-queue "$aq" --interval "$interval" --sdk "$spec" --loadavg "$dir/loadavg" --worker-log "$dir/activity-worker.log" \
+          --out "$dir/run.json" 2>>"$dir/measure.log" || die "measuring the original's round $r failed (see $dir/measure.log)"
+      else
+        start_bg workflow-worker "$dir/workflow-worker.log" "$JBANG" "$KIT/WorkflowWorker.java" --address "$ADDRESS" --task-queue "$wq"
+        start_bg activity-worker "$dir/activity-worker.log" "$JBANG" "$KIT/ActivityWorker.java" "$interval" \
+          --address "$ADDRESS" --task-queue "$aq" --events "$dir/events" --quiet
+        "$JBANG" "$KIT/kit/Benchmark.java" ready --address "$ADDRESS" --workflow-queue "$wq" --activity-queue "$aq" 2>>"$dir/measure.log" ||
+          die "the kit's workers did not poll (see $dir/*.log)"
+        "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" --address "$ADDRESS" \
+          --task-queue "$wq" --activity-task-queue "$aq" --run-id "$run" >"$dir/start.log" 2>&1 || die "StartWorkflows failed (see $dir/start.log)"
+        "$JBANG" "$KIT/kit/Benchmark.java" measure --kit kit --round "$r" --address "$ADDRESS" --id-prefix "hello-$run-" --count "$WORKFLOWS" \
+          --activity-queue "$aq" --interval "$interval" --loadavg "$dir/loadavg" --events "$dir/events" \
+          --out "$dir/run.json" 2>>"$dir/measure.log" || die "measuring the kit's round $r failed (see $dir/measure.log)"
+      fi
+      stop_named activity-worker
+      stop_named workflow-worker
+    done
+  done
+  rm -rf "$copies"
+  stop_named temporal-server-off
+  say "benchmark beside the original kit ($rounds round(s), alternated)"
+  "$JBANG" "$KIT/kit/Report.java" benchmark "$RUN_DIR" >&2
+  echo "$RUN_DIR/benchmark.md"
+}
+
+Benchmark_copy() { # ORIGINAL TO WORKFLOW_QUEUE ACTIVITY_QUEUE ID_PREFIX
+  "$JBANG" "$KIT/kit/Benchmark.java" copy --original "$1" --to "$2" --address "$ADDRESS" --workflow-queue "$3" \
+    --activity-queue "$4" --id-prefix "$5" || die "could not make the run's copy of the original in $2"
 }
