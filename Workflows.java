@@ -1,6 +1,6 @@
 //JAVA 17+
 //SOURCES kit/Cli.java kit/Events.java
-// Only for kit/ServerInfo.java, which reaches the connection through this file until it names kit/Temporal.java itself.
+// Only for kit/Benchmark.java, which reaches the connection through this file until it names kit/Temporal.java itself.
 //SOURCES kit/Temporal.java
 
 // The seed's workflow and activity (workflows.py): one activity, one attempt, on the chaos workers'
