@@ -52,7 +52,10 @@ public class DaprReport implements Callable<Integer> {
   public record Substitution(String module, String wanted, String used) {}
 
   /** build.json, as tools/build-dapr.sh writes it (the fields read here). */
-  public record Build(String daprVersion, String daprVersionRequested, String source, List<Substitution> substitutedModules) {}
+  public record Build(String daprVersion, String daprVersionRequested, String source, String buildSource, List<Substitution> substitutedModules) {
+    /** release, proxy or src; a build.json from before build_source says it through source ("local:DIR" is src). */
+    String how() { return buildSource != null ? buildSource : source != null && source.startsWith("local:") ? "src" : source; }
+  }
 
   /** What ran: the Dapr release built (and the one asked for), how it was built, and the app's SDK as the SDK says. */
   public record Versions(String daprVersion, String daprVersionRequested, String buildSource, List<Substitution> substitutedModules,
@@ -195,8 +198,8 @@ public class DaprReport implements Callable<Integer> {
 
     /** build.json when there is one; the SDK's version as the app reported it (null: the app did not answer). */
     Versions versions(Orphans.Stats stats) {
-      Build b = buildInfo != null && Files.isRegularFile(buildInfo) ? Cli.readJson(buildInfo, Build.class) : new Build(version, version, "proxy", List.of());
-      return new Versions(b.daprVersion(), b.daprVersionRequested(), b.source(), b.substitutedModules(), stats == null ? null : stats.daprSdk());
+      Build b = buildInfo != null && Files.isRegularFile(buildInfo) ? Cli.readJson(buildInfo, Build.class) : new Build(version, version, "proxy", "proxy", List.of());
+      return new Versions(b.daprVersion(), b.daprVersionRequested(), b.how(), b.substitutedModules(), stats == null ? null : stats.daprSdk());
     }
 
     String chart(Versions versions, List<Long> orphanTimes) {

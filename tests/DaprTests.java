@@ -308,16 +308,6 @@ public class DaprTests {
     assertTrue(out.contains("other "), "the live one still is: " + out);
   }
 
-  /** tools/build-dapr.sh's decisions (substitution, --src, errors) against a stand-in go: no download, no compile. */
-  @Test
-  @Tag("fast")
-  void theDaprBuildsDecisionsHoldAgainstAStandInProxy() throws Exception {
-    Process p = new ProcessBuilder("tools/test-build-dapr.sh").redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), out);
-    assertTrue(out.contains("all checks passed") && !out.contains("FAIL"), out);
-  }
-
   // ------------------------------------------------------------------------------------------ e2e
 
   static List<Orphans.Execution> records(Path dir) throws Exception {
@@ -634,29 +624,6 @@ public class DaprTests {
     } finally {
       Reproduce.down();
     }
-  }
-
-  /** A maintainer's checkout: --src builds from a local dapr/dapr tree (here the module cache's copy of a served version). */
-  @Test
-  @Tag("e2e")
-  void aLocalDaprCheckoutBuildsAndRecordsWhereItCameFrom() throws Exception {
-    Process gomod = new ProcessBuilder("go", "env", "GOMODCACHE").start();
-    String cache = new String(gomod.getInputStream().readAllBytes()).trim();
-    assertEquals(0, gomod.waitFor());
-    Path src = Path.of(cache, "github.com", "dapr", "dapr@v1.15.4");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(src), "the module cache has no dapr@v1.15.4 (tests/run.sh builds it first)");
-    Process p = new ProcessBuilder("tools/build-dapr.sh", "--src", src.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    List<String> out = new String(p.getInputStream().readAllBytes()).lines().toList();
-    assertEquals(0, p.waitFor());
-    Path bin = Path.of(out.get(out.size() - 1));
-    assertTrue(Files.isExecutable(bin.resolve("daprd")) && Files.isExecutable(bin.resolve("placement")) && Files.isExecutable(bin.resolve("scheduler")));
-    var build = Cli.readJson(bin.getParent().resolve("build.json"), DaprReport.Build.class);
-    assertTrue(build.source().startsWith("local:"), build.source());
-
-    Process bad = new ProcessBuilder("tools/build-dapr.sh", "--src", Files.createTempDirectory("not-dapr").toString()).start();
-    String err = new String(bad.getErrorStream().readAllBytes()).trim();
-    assertEquals(2, bad.waitFor(), err);
-    assertTrue(err.lines().reduce((a, b) -> b).orElse("").startsWith("error: "), err);
   }
 
   /** Captures System.err for one call. */
