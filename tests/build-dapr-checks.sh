@@ -306,6 +306,25 @@ else
   run 1.16.0
   check "release location unreachable: the proxy build (cached) instead, said in one line" eval \
     '((rc == 0)) && (($(builds) == 0)) && (($(grep -c "no official Dapr 1.16.0 release download" "$T/err") == 1)) && [[ "$(last_out)" == "$T/kit/dapr/1.16.0/bin" ]]'
+  # A listener whose backlog is full drops new connections, as a route that goes nowhere does: only the
+  # connect timeout ends the wait.
+  python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+fill = [socket.socket() for _ in range(3)]
+for c in fill:
+    c.setblocking(False)
+    try: c.connect(s.getsockname())
+    except BlockingIOError: pass
+print(s.getsockname()[1], flush=True)
+time.sleep(60)' >"$T/blackhole.port" &
+  blackhole_pid=$!
+  for _ in $(seq 100); do [[ -s "$T/blackhole.port" ]] && break; sleep 0.1; done
+  RELEASE_URL="http://127.0.0.1:$(cat "$T/blackhole.port")"
+  DAPR_RELEASE_CONNECT_TIMEOUT=1 run 1.16.0
+  kill "$blackhole_pid" 2>/dev/null; wait "$blackhole_pid" 2>/dev/null
+  check "release location that never answers: the connect timeout, then the proxy build, in one line" eval \
+    '((rc == 0)) && (($(grep -c "no official Dapr 1.16.0 release download (no answer" "$T/err") == 1)) && [[ "$(last_out)" == "$T/kit/dapr/1.16.0/bin" ]]'
   RELEASE_URL=off
   run --release-url "ftp://x" 1.16.0
   check "--release-url that is not http(s): one error line, exit 2" errors_one_line
