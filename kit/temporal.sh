@@ -170,6 +170,7 @@ temporal_main() {
   WORKFLOWS=$((10#$WORKFLOWS)); workers=$((10#$workers))
   local modes
   case "$fix" in off) modes=(off) ;; on) modes=(on) ;; both) modes=(off on) ;; *) die "--server-fix takes off, on or both, got '$fix'" ;; esac
+  [[ -n "$servers" ]] || die "--server-versions takes versions like 1.5.1,1.9.1, got ''"
   [[ ( $servers == default && $sdks == default && -z $clusters ) || $what == matrix ]] || die "--server-versions, --cluster-versions and --sdk-versions go with --matrix"
   [[ -z "$CLUSTER" || ( $what == pair && $docker == 0 && -z "$USER_ADDRESS" ) ]] || die "--cluster goes with a plain run (not --sweep, --matrix, --hang-cases, --benchmark, --docker or --address; the matrix takes --cluster-versions)"
   [[ -z "$CLUSTER" || "$CLUSTER" =~ ^v?[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "--cluster takes a server version like 1.32.2, got '$CLUSTER'"
