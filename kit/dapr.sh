@@ -176,7 +176,7 @@ local_dapr_up() { # VERSION (or src:DIR)
   DAPR_BIN="$("${build[@]}" | tail -1)" || die "the Dapr build failed (see the lines above)"
   [[ -x "$DAPR_BIN/daprd" ]] || die "the Dapr build gave no daprd in '$DAPR_BIN'"
   BUILD_INFO="$(dirname "$DAPR_BIN")/build.json"
-  BUILT="$(basename "$(dirname "$DAPR_BIN")")"
+  BUILT="$(basename "$(dirname "$DAPR_BIN")")"; BUILT="${BUILT#release-}"   # an official release lives in release-VERSION/
   command -v redis-server >/dev/null || {
     say "installing Redis from Debian's packages"
     { apt-get update -qq && apt-get install -y -qq redis-server; } >&2 || die "could not install redis-server (apt-get install redis-server)"
