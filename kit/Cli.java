@@ -42,6 +42,7 @@ public final class Cli {
   /** Runs a picocli command: bad input and Fail give one `error:` line on stderr and exit code 2. */
   public static int run(Callable<Integer> command, String[] args) {
     CommandLine cl = new CommandLine(command);
+    cl.setCaseInsensitiveEnumValuesAllowed(true); // enums are written in lower case (--kind dev), named in upper case in code
     cl.setParameterExceptionHandler((ex, a) -> {
       System.err.println("error: " + firstLine(ex.getMessage()) + " (see --help)");
       return 2;
