@@ -138,10 +138,9 @@ public class StartWorkflows implements Callable<Integer> {
     connection.connect();
     List<String> ids = ids(runId, count);
     if (!accountOnly) start(ids);
-    if (!wait) {
-      if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Loss.Started(runId, ids.size(), Cli.round(startSeconds, 3)));
-      return 0;
-    }
+    // start.json says every workflow was started: the orchestrator waits for it (never for a log line).
+    if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Loss.Started(runId, ids.size(), Cli.round(startSeconds, 3)));
+    if (!wait) return 0;
 
     records = new Events.Records(events);
     runIds = new java.util.HashSet<>(ids);
