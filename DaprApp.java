@@ -236,6 +236,7 @@ public class DaprApp implements Callable<Integer> {
   record StateStore(String host, int port) {
     static StateStore of(String hostPort) {
       if (hostPort == null) return null;
+      Cli.hostPort(hostPort, "--state-store");
       int colon = hostPort.lastIndexOf(':');
       try {
         return new StateStore(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));

@@ -145,9 +145,9 @@ public class StartWorkflows implements Callable<Integer> {
     records = new Events.Records(events);
     runIds = new java.util.HashSet<>(ids);
     ids.forEach(id -> outcomes.put(id, Loss.Outcome.RUNNING));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Cli.onShutdown(() -> {
       if (written.get() == null) writeSummary("interrupted before every workflow was accounted for", null);
-    }));
+    });
     historyPool = Executors.newFixedThreadPool(16);
     try {
       awaitAll(ids);

@@ -189,7 +189,7 @@ cleanup() {
   if [[ $KEEP_UP == 1 && $rc == 0 ]]; then record_pids; exit 0; fi
   stop_all
   # A run that failed before it wrote anything leaves no empty results folder behind.
-  if [[ $rc != 0 && -n "${RUN_DIR:-}" ]]; then rmdir "$RUN_DIR" 2>/dev/null || true; fi
+  if [[ $rc != 0 && -n "${RUN_DIR:-}" ]]; then rmdir "$RUN_DIR" "${RUN_TOP:-$RUN_DIR}" 2>/dev/null || true; fi
   exit "$rc"
 }
 interrupted() { # EXIT-CODE
@@ -251,6 +251,6 @@ ports_free() { # PORT...: refuses to start next to something we did not start
 
 new_run_dir() { # KIND: sets RUN_ID and RUN_DIR (a fresh folder of this run's own)
   RUN_ID="$(date +%Y%m%d-%H%M%S)-$1-$$"
-  RUN_DIR="$KIT/results/$RUN_ID"
+  RUN_DIR="$KIT/results/$RUN_ID" RUN_TOP="$KIT/results/$RUN_ID"
   mkdir -p "$RUN_DIR" 2>/dev/null || die "cannot create $RUN_DIR"
 }
