@@ -7,7 +7,7 @@
 //DEPS org.yaml:snakeyaml:2.3
 //SOURCES ../Workflows.java ../StartWorkflows.java ../ActivityWorker.java ../WorkflowWorker.java
 //SOURCES ../kit/Report.java ../kit/Charts.java ../kit/Orphans.java ../kit/DaprReport.java ../DaprApp.java
-//SOURCES TemporalTests.java DaprTests.java ComposeTests.java LauncherTests.java Reproduce.java
+//SOURCES TemporalTests.java DaprTests.java ComposeTests.java LauncherTests.java Reproduce.java ProcsTests.java OrchestratorTests.java
 
 // jbang has no test command: this runs the JUnit Platform over the kit's test classes and ends with
 // the plain "N passed, N failed, N skipped" line. A test that cannot run here (an assumption that does
@@ -28,7 +28,7 @@ import org.junit.platform.engine.TestExecutionResult;
 public class RunTests {
   public static void main(String[] args) {
     Cli.quietLogging();
-    var builder = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(TemporalTests.class), selectClass(DaprTests.class), selectClass(ComposeTests.class), selectClass(LauncherTests.class));
+    var builder = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(TemporalTests.class), selectClass(DaprTests.class), selectClass(ComposeTests.class), selectClass(LauncherTests.class), selectClass(ProcsTests.class), selectClass(OrchestratorTests.class));
     if (args.length > 0) builder.filters(org.junit.platform.launcher.TagFilter.includeTags(args));
     // TESTS_MATCHING=text runs only the tests whose name holds it (while working on one).
     String only = System.getenv("TESTS_MATCHING");
