@@ -13,10 +13,15 @@
 // the plain "N passed, N failed, N skipped" line. A test that cannot run here (an assumption that does
 // not hold) is reported as skipped, never as passed. Exit 1 on any failure or when no test ran.
 // Usually started by tests/run.sh, which brings up the real servers the end-to-end tests need.
+// The //SOURCES lines above are the one list of test classes: every class there whose name ends in
+// "Tests" is run (found in the jar jbang built from them), so a new class is added in one place.
 
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClasspathRoots;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
@@ -28,7 +33,9 @@ import org.junit.platform.engine.TestExecutionResult;
 public class RunTests {
   public static void main(String[] args) {
     Cli.quietLogging();
-    var builder = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(TemporalTests.class), selectClass(DaprTests.class), selectClass(ComposeTests.class), selectClass(LauncherTests.class), selectClass(ProcsTests.class), selectClass(OrchestratorTests.class));
+    var builder = LauncherDiscoveryRequestBuilder.request()
+        .selectors(selectClasspathRoots(Set.of(builtFrom())))
+        .filters(ClassNameFilter.includeClassNamePatterns(".*Tests"));
     if (args.length > 0) builder.filters(org.junit.platform.launcher.TagFilter.includeTags(args));
     // TESTS_MATCHING=text runs only the tests whose name holds it (while working on one).
     String only = System.getenv("TESTS_MATCHING");
@@ -66,5 +73,14 @@ public class RunTests {
     long passed = s.getTestsSucceededCount(), failed = s.getTestsFailedCount(), skipped = s.getTestsAbortedCount() + s.getTestsSkippedCount();
     System.out.printf("%d passed, %d failed, %d skipped%n", passed, failed, skipped);
     System.exit(failed > 0 || passed == 0 ? 1 : 0);
+  }
+
+  /** The jar (or folder) this runner and the test classes of its //SOURCES were compiled into. */
+  static Path builtFrom() {
+    try {
+      return Path.of(RunTests.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }
