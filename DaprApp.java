@@ -68,7 +68,7 @@ public class DaprApp implements Callable<Integer> {
   @Option(names = "--records", description = "Append one JSON line per activity execution here (what it found, and why it was classified so)")
   Path records;
 
-  @Option(names = "--state-store", description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
+  @Option(names = "--state-store", converter = Cli.HostPort.class, description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
   String stateStore;
 
   // Before the logger: slf4j-simple reads its settings once, when the first logger is made.
@@ -236,7 +236,6 @@ public class DaprApp implements Callable<Integer> {
   record StateStore(String host, int port) {
     static StateStore of(String hostPort) {
       if (hostPort == null) return null;
-      Cli.hostPort(hostPort, "--state-store");
       int colon = hostPort.lastIndexOf(':');
       try {
         return new StateStore(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));

@@ -80,6 +80,18 @@ public final class Cli {
     return value;
   }
 
+  /** An option that takes HOST:PORT (port 1-65535): `@Option(converter = Cli.HostPort.class)`. */
+  public static final class HostPort implements CommandLine.ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      try {
+        return hostPort(value, "HOST:PORT");
+      } catch (Fail e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
   /** Set once an error line has been printed: a shutdown hook that fails after it adds no second one. */
   private static volatile boolean errorSaid;
 
@@ -88,14 +100,16 @@ public final class Cli {
    * when the run already said its error: a partial summary that cannot be written on a full disk is said once.
    */
   public static void onShutdown(Runnable hook) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        hook.run();
-      } catch (RuntimeException e) {
-        if (!errorSaid) System.err.println("error: " + (e instanceof Fail ? "" : e.getClass().getSimpleName() + ": ") + firstLine(e.getMessage()));
-        errorSaid = true;
-      }
-    }, "shutdown-hook"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> runHook(hook), "shutdown-hook"));
+  }
+
+  static void runHook(Runnable hook) {
+    try {
+      hook.run();
+    } catch (RuntimeException e) {
+      if (!errorSaid) System.err.println("error: " + (e instanceof Fail ? "" : e.getClass().getSimpleName() + ": ") + firstLine(e.getMessage()));
+      errorSaid = true;
+    }
   }
 
   /** A finite number > 0 (NaN and Infinity are refused: a wrapped or undefined figure is worse than none). */

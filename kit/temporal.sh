@@ -128,7 +128,13 @@ temporal_experiment() { # OUT INTERVAL WORKERS [SDK]
     sleep 0.5
   done
   if [[ -n "$dead" ]]; then
-    kill -TERM "$starter" 2>/dev/null || true # its shutdown hook writes the partial summary
+    # A starter that fails beside the role (both could not reach the server) says why itself: give it 1 s.
+    local i; for ((i = 0; i < 10; i++)); do kill -0 "$starter" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$starter" 2>/dev/null; then
+      kill -TERM "$starter" 2>/dev/null || true # its shutdown hook writes the partial summary
+    else
+      dead=""
+    fi
   fi
   wait "$starter" || rc=$?
   stop_named starter
