@@ -335,9 +335,7 @@ public class OrchestratorTests {
     var saved = System.err;
     System.setErr(new java.io.PrintStream(captured, true));
     try {
-      assertEquals(2, Cli.run(() -> {
-        throw new Cli.Fail("cannot write summary.json: No space left on device");
-      }, new String[0]));
+      assertEquals(2, Cli.run(new Report(), new String[0])); // the run's own error line
       Cli.runHook(() -> {
         throw new Cli.Fail("cannot write summary.json: No space left on device");
       });
@@ -349,7 +347,7 @@ public class OrchestratorTests {
     }
     String err = captured.toString();
     assertEquals(1, err.lines().count(), err);
-    assertTrue(err.startsWith("error: cannot write summary.json"), err);
+    assertTrue(err.startsWith("error: name a subcommand"), "only the run's own error line: " + err);
   }
 
   /** Issue 17 item 14: a summary is written with the permissions of every other file the kit writes (the umask's). */
@@ -374,6 +372,11 @@ public class OrchestratorTests {
   @Test
   @Tag("e2e")
   void daprVersionsThatCannotRunSideBySideStopNothing() throws Exception {
+    String cacheEnv = System.getenv("DURABLE_KIT_CACHE");
+    Path cache = cacheEnv != null && !cacheEnv.isBlank() ? Path.of(cacheEnv) : Path.of(System.getProperty("user.home"), ".cache", "durable-bugs-kit");
+    Path resolved = cache.resolve("dapr/resolved-1.15.8");
+    Assumptions.assumeTrue(Files.exists(resolved) && Files.readString(resolved).trim().equals("1.15.4"),
+        "here the Go module proxy does not resolve 1.15.8 to 1.15.4 (" + resolved + ")");
     Path state = Files.createTempDirectory("state");
     Process sleeper = new ProcessBuilder("sleep", "300").start();
     try {
