@@ -389,6 +389,9 @@ public class OrchestratorTests {
       Ran none = script(state, Map.of(), "--dapr-version", "9.9.9");
       assertOneError(none, "9.9.9");
       assertTrue(sleeper.isAlive(), "the stack left up is not stopped for a run that cannot start");
+      // A Temporal CLI release PyPI does not have: get-temporal.sh's own error line is the only one.
+      Ran cli = script(Files.createTempDirectory("state"), Map.of(), "temporal", "--matrix", "--server-versions", "0.0.1", "--sdk-versions", "1.38.0");
+      assertOneError(cli, "--server-versions 0.0.1");
       assertEquals(before, resultFolders());
     } finally {
       sleeper.destroyForcibly();

@@ -184,6 +184,40 @@ public class ProcsTests {
     }
   }
 
+  /**
+   * Issue 17, "also known": DURABLE_KIT_PORT_OFFSET gives a run its own state folder (lock, pidfiles) with its ports, so
+   * a second checkout can run beside a long run; DURABLE_KIT_TEMPORAL_PORTS moves only two servers, not the state, as
+   * kit/temporal.sh and the README now say.
+   */
+  @Test
+  @Tag("fast")
+  void theStateFolderFollowsThePortOffsetAndNotTheTemporalPorts() throws Exception {
+    String show = "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source kit/temporal.sh; echo \"$KIT_STATE $TEMPORAL_PORT_OFF\"";
+    var env = new java.util.HashMap<String, String>();
+    String[] plain = run(show, env), offset, moved;
+    env.put("DURABLE_KIT_PORT_OFFSET", "700");
+    offset = run(show, env);
+    env.remove("DURABLE_KIT_PORT_OFFSET");
+    env.put("DURABLE_KIT_TEMPORAL_PORTS", "9233,9235");
+    moved = run(show, env);
+    assertEquals(plain[0] + "-700", offset[0], "the offset's own state folder");
+    assertEquals("7933", offset[1]);
+    assertEquals(plain[0], moved[0], "the Temporal ports alone keep the shared state folder");
+    assertEquals("9233", moved[1]);
+  }
+
+  static String[] run(String script, java.util.Map<String, String> env) throws Exception {
+    var pb = new ProcessBuilder("bash", "-c", script);
+    pb.environment().remove("DURABLE_KIT_STATE");
+    pb.environment().remove("DURABLE_KIT_PORT_OFFSET");
+    pb.environment().remove("DURABLE_KIT_TEMPORAL_PORTS");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    assertEquals(0, p.waitFor(), out);
+    return out.split(" ");
+  }
+
   /** A child of ours that failed with the kit's exit code 2 has said why in its one error line: nothing is added. */
   @Test
   @Tag("fast")
