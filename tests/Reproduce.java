@@ -65,9 +65,9 @@ public final class Reproduce {
   public static List<Integer> daprPorts() throws Exception {
     Process p = new ProcessBuilder("bash", "-c", "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source kit/dapr.sh; "
         + "echo $APP_PORT $DAPR_HTTP $DAPR_GRPC $REDIS_PORT $PLACEMENT_PORT $SCHEDULER_PORT $DAPR_METRICS_PORT $ETCD_PORT "
-        + "$PLACEMENT_HEALTH_PORT $PLACEMENT_METRICS_PORT $SCHEDULER_HEALTH_PORT $SCHEDULER_METRICS_PORT").start();
+        + "$PLACEMENT_HEALTH_PORT $PLACEMENT_METRICS_PORT $SCHEDULER_HEALTH_PORT $SCHEDULER_METRICS_PORT $PLACEMENT_RAFT_PORT $ETCD_HTTP_PORT").start();
     String out = new String(p.getInputStream().readAllBytes()).trim();
-    if (p.waitFor() != 0 || !out.matches("[0-9]+( [0-9]+){11}")) throw new AssertionError("cannot read the ports from kit/dapr.sh: '" + out + "'");
+    if (p.waitFor() != 0 || !out.matches("[0-9]+( [0-9]+){13}")) throw new AssertionError("cannot read the ports from kit/dapr.sh: '" + out + "'");
     return java.util.Arrays.stream(out.split(" ")).map(Integer::valueOf).toList();
   }
 
