@@ -42,6 +42,7 @@ public final class Cli {
   /** Runs a picocli command: bad input and Fail give one `error:` line on stderr and exit code 2. */
   public static int run(Callable<Integer> command, String[] args) {
     CommandLine cl = new CommandLine(command);
+    cl.setCaseInsensitiveEnumValuesAllowed(true); // `--kind dev` for enum Kind.DEV, as the scripts write it
     cl.setParameterExceptionHandler((ex, a) -> {
       errorSaid = true;
       System.err.println("error: " + firstLine(ex.getMessage()) + " (see --help)");
