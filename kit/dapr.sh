@@ -394,7 +394,7 @@ dapr_main() {
       for v0 in "${built[@]}"; do
         dapr_resolve "$v0"
         for b in "${RESOLVED[@]}"; do
-          [[ "${b#* }" == "$BUILT" ]] && die "--dapr-version: ${b%% *} and $v0 both run Dapr $BUILT here (the Go module proxy serves no other): each version runs once in a run"
+          [[ "${b#* }" == "$BUILT" ]] && die "--dapr-version: ${b%% *} and $v0 both run Dapr $BUILT here: each version runs once in a run"
         done
         RESOLVED+=("$v0 $BUILT")
       done
