@@ -7,6 +7,7 @@
 //DEPS org.yaml:snakeyaml:2.3
 //SOURCES ../Workflows.java ../StartWorkflows.java ../ActivityWorker.java ../WorkflowWorker.java
 //SOURCES ../kit/Report.java ../kit/Charts.java ../kit/Orphans.java ../kit/DaprReport.java ../DaprApp.java
+//SOURCES ../kit/Original.java BenchmarkTests.java
 //SOURCES TemporalTests.java DaprTests.java ComposeTests.java LauncherTests.java Reproduce.java
 
 // jbang has no test command: this runs the JUnit Platform over the kit's test classes and ends with
