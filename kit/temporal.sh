@@ -455,7 +455,7 @@ temporal_benchmark_original() { # DIR ROUNDS
         "$JBANG" "$KIT/kit/Benchmark.java" ready --address "$ADDRESS" --workflow-queue "$wq" --activity-queue "$aq" 2>>"$dir/measure.log" ||
           die "the original's workers did not poll (see $dir/*.log)"
         "$PYTHON" -u "$copies/r$r/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 ||
-          die "the original's start_workflows.py failed (see $dir/start.log)"
+          die "the original's own start_workflows.py failed ($(tail -1 "$dir/start.log"); all its starts are in flight at once, and a busy machine makes them time out), see $dir/start.log"
         "$JBANG" "$KIT/kit/Benchmark.java" measure --kit original --round "$r" --address "$ADDRESS" --id-prefix "$run-" --count "$WORKFLOWS" \
           --activity-queue "$aq" --interval "$interval" --sdk "$spec" --loadavg "$dir/loadavg" --worker-log "$dir/activity-worker.log" \
           --out "$dir/run.json" 2>>"$dir/measure.log" || die "measuring the original's round $r failed (see $dir/measure.log)"
