@@ -64,7 +64,7 @@ public class DaprApp implements Callable<Integer> {
   @Option(names = "--records", description = "Append one JSON line per activity execution here (what it found, and why it was classified so)")
   Path records;
 
-  @Option(names = "--state-store", description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
+  @Option(names = "--state-store", converter = Cli.HostPort.class, description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
   String stateStore;
 
   // Before the logger: slf4j-simple reads its settings once, when the first logger is made.

@@ -127,10 +127,9 @@ public class StartWorkflows implements Callable<Integer> {
     connection.connect();
     List<String> ids = ids(runId, count);
     if (!accountOnly) start(ids);
-    if (!wait) {
-      if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Loss.Started(runId, ids.size(), Cli.round(startSeconds, 3)));
-      return 0;
-    }
+    // start.json says every workflow was started: the orchestrator waits for it (never for a log line).
+    if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Loss.Started(runId, ids.size(), Cli.round(startSeconds, 3)));
+    if (!wait) return 0;
 
     if (command == null) command = "StartWorkflows " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     var setup = new Loss.Setup(runId, taskQueue, activityTaskQueue, interval, workers, activityTimeout, activitySleep, heartbeatTimeout, command);

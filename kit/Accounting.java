@@ -64,9 +64,9 @@ public final class Accounting {
 
   /** Waits for every workflow, accounts for each, and returns the summary written. */
   public Path run() throws Exception {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Cli.onShutdown(() -> { // a hook that fails on a full disk after the run said so adds no stack trace
       if (written.get() == null) writeSummary("interrupted before every workflow was accounted for", null);
-    }));
+    });
     historyPool = Executors.newFixedThreadPool(16);
     try {
       awaitAll();

@@ -237,6 +237,52 @@ public class Report implements Callable<Integer> {
     return Cli.readJson(p, Loss.Summary.class);
   }
 
+  // ------------------------------------------------------------------------- compare's input, checked
+
+  /** The fields without which a file is not a run's summary (the others may be absent: nulls are not written). */
+  static final List<String> SUMMARY_FIELDS = List.of("run_id", "started", "completed", "lost", "failed_other", "running", "setup", "lost_tasks");
+
+  /**
+   * A run's summary, or one error line saying why the file is not one: a missing field, a negative count, counts that
+   * do not add up to `started`, lost tasks that are not the `lost` count. A file of zeros is never a measurement.
+   */
+  static Loss.Summary readSummary(Path p) {
+    var node = Cli.readJson(p, com.fasterxml.jackson.databind.JsonNode.class);
+    if (node == null || !node.isObject()) throw new Cli.Fail(p + " is not a run summary (not a JSON object)");
+    List<String> missing = SUMMARY_FIELDS.stream().filter(f -> !node.hasNonNull(f)).toList();
+    if (!missing.isEmpty()) throw new Cli.Fail(p + " is not a run summary: no " + String.join(", ", missing));
+    for (String f : List.of("started", "completed", "lost", "failed_other", "running")) {
+      if (!node.get(f).canConvertToInt() || !node.get(f).isIntegralNumber() || node.get(f).asInt() < 0) throw new Cli.Fail(p + " is not a run summary: " + f + " is " + node.get(f) + ", not a count");
+    }
+    Loss.Summary s;
+    try {
+      s = Cli.JSON.treeToValue(node, Loss.Summary.class);
+    } catch (java.io.IOException e) {
+      throw new Cli.Fail(p + " is not a run summary: " + Cli.firstLine(e.getMessage()));
+    }
+    String problem = summaryProblem(s);
+    if (problem != null) throw new Cli.Fail(p + " is not a run summary: " + problem);
+    return s;
+  }
+
+  /** Why the counts of a summary cannot be a measurement, or null when they add up. */
+  static String summaryProblem(Loss.Summary s) {
+    if (s.mode() != null && !s.mode().equals("bug") && !s.mode().equals("fix")) return "mode is '" + s.mode() + "', neither bug nor fix";
+    if (s.started() == 0) return "started is 0: nothing was measured";
+    int sum = s.completed() + s.lost() + s.failedOther() + s.running();
+    if (sum != s.started()) {
+      return String.format("completed %d + lost %d + failed other %d + running %d = %d, not the %d started", s.completed(), s.lost(), s.failedOther(), s.running(), sum, s.started());
+    }
+    if (s.lostTasks().size() != s.lost()) return "lost is " + s.lost() + " but " + s.lostTasks().size() + " lost tasks are listed";
+    return null;
+  }
+
+  /** A workflow's history page in the Temporal web UI at BASE (namespace default, as the kit's runs use). */
+  static String historyUrl(String base, String workflowId, String runId) {
+    var enc = (java.util.function.UnaryOperator<String>) x -> java.net.URLEncoder.encode(x, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    return base.replaceAll("/+$", "") + "/namespaces/default/workflows/" + enc.apply(workflowId) + "/" + enc.apply(runId) + "/history";
+  }
+
   static List<Loss.Summary> summariesUnder(Path dir) {
     if (!Files.isDirectory(dir)) throw new Cli.Fail("no such folder: " + dir);
     List<Loss.Summary> all = new ArrayList<>();
@@ -256,23 +302,49 @@ public class Report implements Callable<Integer> {
   /** The top-level summary of a bug-and-fix run: each mode's summary as it was measured, side by side. */
   public record Side(String runId, Loss.Summary bug, Loss.Summary fix) {}
 
-  @Command(name = "compare", mixinStandardHelpOptions = true, description = "Writes OUT with the bug run and the fix run side by side, and prints both.")
+  @Command(name = "compare", mixinStandardHelpOptions = true, description = "Writes OUT (and report.md beside it) with the bug run and the fix run side by side, and prints both.")
   static class Compare implements Callable<Integer> {
     @Option(names = "--bug", description = "summary.json of the run with graceful poll shutdown off") Path bug;
     @Option(names = "--fix", description = "summary.json of the run with it on") Path fix;
-    @Option(names = "--out", required = true, description = "combined summary.json to write") Path out;
+    @Option(names = "--run", description = "summary.json of a run, placed as the bug or the fix by the mode it measured (repeatable)") List<Path> runs = new ArrayList<>();
+    @Option(names = "--ui", description = "MODE=URL: the web UI of the server the bug (or fix) run used; each lost task is linked to its history there") Map<String, String> ui = new LinkedHashMap<>();
+    @Option(names = "--out", required = true, description = "combined summary.json to write (its folder must exist)") Path out;
 
     @Override
     public Integer call() {
-      if (bug == null && fix == null) throw new Cli.Fail("give --bug, --fix or both");
-      Loss.Summary b = bug == null ? null : read(bug), f = fix == null ? null : read(fix);
+      Path outDir = out.toAbsolutePath().getParent();
+      if (outDir == null || !Files.isDirectory(outDir)) throw new Cli.Fail("--out: no such folder: " + outDir);
+      for (String mode : ui.keySet()) if (!mode.equals("bug") && !mode.equals("fix")) throw new Cli.Fail("--ui takes bug=URL or fix=URL, got '" + mode + "'");
+      Loss.Summary b = bug == null ? null : readSummary(bug), f = fix == null ? null : readSummary(fix);
       if (b != null && "fix".equals(b.mode())) throw new Cli.Fail(bug + " was measured with graceful poll shutdown ON: it is not the bug run");
       if (f != null && "bug".equals(f.mode())) throw new Cli.Fail(fix + " was measured with graceful poll shutdown off: it is not the fix run");
-      System.out.print(table(b, f));
+      for (Path r : runs) {
+        Loss.Summary s = readSummary(r);
+        if (s.mode() == null) throw new Cli.Fail("cannot place " + r + ": it does not say which mode it measured (the server did not say whether it advertises graceful poll shutdown)");
+        boolean isFix = s.mode().equals("fix");
+        if ((isFix ? f : b) != null) throw new Cli.Fail(r + " measured the " + s.mode() + " too: give one run of each mode");
+        if (isFix) f = s;
+        else b = s;
+      }
+      if (b == null && f == null) throw new Cli.Fail("give --bug, --fix, --run or two of them");
+      String links = links("bug", b) + links("fix", f);
+      System.out.print(table(b, f) + links);
       Cli.writeJson(out, new Side(b != null ? b.runId() : f.runId(), b, f));
+      Cli.writeFile(outDir.resolve("report.md"), "# Temporal: activity tasks lost on graceful worker restarts\n\n```\n" + table(b, f) + "```\n"
+          + (links.isEmpty() ? "" : "\nLost tasks, each linked to its history in the web UI:\n\n" + links.lines().map(l -> "- " + l.trim()).reduce("", (a, c) -> a + c + "\n")));
       return 0;
     }
 
+    /** One line per lost task with its history page in the web UI of the server that ran it, where there is one. */
+    String links(String mode, Loss.Summary s) {
+      if (s == null || s.lostTasks().isEmpty()) return "";
+      String base = ui.get(mode);
+      StringBuilder sb = new StringBuilder();
+      for (Loss.Explained l : s.lostTasks()) {
+        sb.append(String.format("  LOST (%s) %s%s%n", mode, l.workflowId(), base == null ? "" : ": " + historyUrl(base, l.workflowId(), l.runId())));
+      }
+      return sb.toString();
+    }
     static String table(Loss.Summary b, Loss.Summary f) {
       StringBuilder sb = new StringBuilder(String.format("%-36s %8s %9s %6s %12s %7s %9s  %s%n", "", "started", "completed", "lost", "failed other",
           "running", "restarts", "lost % (95% CI)"));

@@ -15,6 +15,8 @@
 //SOURCES LauncherTests.java
 //SOURCES BuildTests.java
 //SOURCES BenchmarkTests.java
+//SOURCES ProcsTests.java
+//SOURCES OrchestratorTests.java
 
 // jbang has no test command: this runs the JUnit Platform over the kit's test classes and ends with
 // the plain "N passed, N failed, N skipped" line. A test that cannot run here (an assumption that does
