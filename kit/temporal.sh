@@ -145,7 +145,7 @@ temporal_experiment() { # OUT INTERVAL WORKERS [SDK]
   "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --activity-sleep "$ACTIVITY_SLEEP" --activity-timeout "$ACTIVITY_TIMEOUT" \
     --address "$ADDRESS" --task-queue "$wq" --activity-task-queue "$aq" --wait --events "$out/events" --run-id "$run" \
     --out "$out" --interval "$interval" -n "$workers" ${TEMPORAL_CLI_VERSION:+--cli-version "$TEMPORAL_CLI_VERSION"} \
-    --command "$KIT_COMMAND" --max-wait "$MAX_WAIT" &
+    ${KIT_COMMAND:+--command "$KIT_COMMAND"} --max-wait "$MAX_WAIT" &
   local starter=$! dead=""
   PIDS+=("$starter"); NAMES+=(starter); LOGS+=(""); record_pids # a killed script's starter is stopped by the next run
   while kill -0 "$starter" 2>/dev/null; do
