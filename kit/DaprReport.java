@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Cli.java Orphans.java Engine.java DaprReportMd.java Charts.java Loss.java Events.java
+//SOURCES Cli.java Orphans.java Engine.java DaprReportMd.java DaprMatrix.java Charts.java
 
 // The Dapr verdict: the app's own execution records and counts, the instances' state after the loss, and
 // the sidecar's own words, turned into summary.json, a timeline chart and the printed result; and several
@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "DaprReport",
     mixinStandardHelpOptions = true,
-    subcommands = {DaprReport.Verdict.class, DaprReport.Compare.class},
+    subcommands = {DaprReport.Verdict.class, DaprReport.Compare.class, DaprMatrix.class},
     description = "The Dapr reproduction's verdict and side-by-side report (reproduce_issue.sh calls it).")
 public class DaprReport implements Callable<Integer> {
   public static void main(String[] args) {

@@ -3,9 +3,13 @@
 # sidecar as local processes; create the workflows, lose their state, observe. Processes only: the app
 # records every execution and kit/DaprReport.java makes the figures and the verdict.
 
+# The newest served patch of each line from 1.14 to 1.18, and the fix boundaries: 1.16.0 and 1.16.2
+# (dapr/dapr#9157), 1.18.2 and 1.18.3 (#10332); 1.15.8 builds as 1.15.4, the newest 1.15 the proxy serves.
+DAPR_MATRIX_DEFAULT=1.14.4,1.15.8,1.16.0,1.16.2,1.16.8,1.17.5,1.18.2,1.18.3
+
 dapr_usage() {
-  cat <<'EOF'
-Usage: ./reproduce_issue.sh [--mode kill|ttl|ttl-no-restart] [--dapr-version V[,V...]] [--dapr-src DIR]
+  sed "s/DEFAULT_MATRIX/$DAPR_MATRIX_DEFAULT/" <<'EOF'
+Usage: ./reproduce_issue.sh [--mode kill|ttl|ttl-no-restart] [--dapr-version V[,V...] | --dapr-matrix [--dapr-versions V,V...]] [--dapr-src DIR]
                             [--workflows N] [--wait-before-kill S] [--outage S] [--observe S] [--ttl S]
                             [--cost-per-call USD] [--activity-seconds S] [--down] [--docker]
 
@@ -30,15 +34,20 @@ orphaned only when the sidecar says "no such instance" twice and Redis holds non
   --activity-seconds S    how long an activity with a live workflow runs (default 10, as in the seed)
   --down                  stop a stack an earlier run left up, and exit (the stack stays up otherwise)
   --docker                use Docker Compose (profile dapr) instead of local processes
+  --dapr-matrix           run a release matrix, each release on a clean stack in the mode asked: matrix.md,
+                          matrix.csv and matrix.png, both verdicts (the app's and daprd's own counters) per release;
+                          a release that does not build or run is a row that says why, and the matrix goes on.
+                          Default releases: DEFAULT_MATRIX
+  --dapr-versions V,V...  the matrix's releases (implies --dapr-matrix)
 EOF
 }
 
 APP_PORT=8999 DAPR_HTTP=3500 DAPR_GRPC=50001 REDIS_PORT=6380 PLACEMENT_PORT=50005 SCHEDULER_PORT=50006
 DAPR_METRICS_PORT=59092 ETCD_PORT=52379
-PLACEMENT_RAFT_PORT=8201 PLACEMENT_HEALTH_PORT=58080 PLACEMENT_METRICS_PORT=59090 SCHEDULER_HEALTH_PORT=58081 SCHEDULER_METRICS_PORT=59091 ETCD_PEER_PORT=52380
-ETCD_HTTP_PORT=52381
+PLACEMENT_HEALTH_PORT=58080 PLACEMENT_METRICS_PORT=59090 SCHEDULER_HEALTH_PORT=58081 SCHEDULER_METRICS_PORT=59091 ETCD_PEER_PORT=52380
+ETCD_HTTP_PORT=52381 PLACEMENT_RAFT_PORT=58201
 for _p in APP_PORT DAPR_HTTP DAPR_GRPC REDIS_PORT PLACEMENT_PORT SCHEDULER_PORT DAPR_METRICS_PORT ETCD_PORT \
-  PLACEMENT_RAFT_PORT PLACEMENT_HEALTH_PORT PLACEMENT_METRICS_PORT SCHEDULER_HEALTH_PORT SCHEDULER_METRICS_PORT ETCD_PEER_PORT ETCD_HTTP_PORT; do
+  PLACEMENT_HEALTH_PORT PLACEMENT_METRICS_PORT SCHEDULER_HEALTH_PORT SCHEDULER_METRICS_PORT ETCD_PEER_PORT ETCD_HTTP_PORT PLACEMENT_RAFT_PORT; do
   printf -v "$_p" '%d' $((${!_p} + KIT_PORT_OFFSET)) # DURABLE_KIT_PORT_OFFSET moves the whole stack
 done
 APP_URL="http://127.0.0.1:$APP_PORT"
@@ -181,7 +190,7 @@ dapr_resolve() { # VERSION (or src:DIR)
   ((rc == 0)) || child_failed "$rc" "the Dapr build failed (see the lines above)"
   [[ -x "$DAPR_BIN/daprd" ]] || die "the Dapr build gave no daprd in '$DAPR_BIN'"
   BUILD_INFO="$(dirname "$DAPR_BIN")/build.json"
-  BUILT="$(basename "$(dirname "$DAPR_BIN")")"
+  BUILT="$(basename "$(dirname "$DAPR_BIN")")"; BUILT="${BUILT#release-}"   # an official release lives in release-VERSION/
 }
 
 # Placement's and scheduler's own metrics are read by nobody here: they are switched off, so that they listen nowhere.
@@ -220,8 +229,8 @@ local_dapr_up() { # VERSION (or src:DIR), resolved before by dapr_resolve
   start_redis
   loopback_flags "$DAPR_BIN/placement" placement
   start_bg placement "$RUN_DIR/placement.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/placement" --port "$PLACEMENT_PORT" \
-    --listen-address 127.0.0.1 --healthz-port "$PLACEMENT_HEALTH_PORT" --initial-cluster "dapr-placement-0=127.0.0.1:$PLACEMENT_RAFT_PORT" \
-    "${LOOPBACK_FLAGS[@]}"
+    --listen-address 127.0.0.1 --healthz-port "$PLACEMENT_HEALTH_PORT" \
+    --initial-cluster "dapr-placement-0=127.0.0.1:$PLACEMENT_RAFT_PORT" "${LOOPBACK_FLAGS[@]}" # its raft port, moved too: 8201 is every default placement's
   scheduler_flags "$etcd"
   loopback_flags "$DAPR_BIN/scheduler" scheduler
   start_bg scheduler "$RUN_DIR/scheduler.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/scheduler" "${SCHEDULER_FLAGS[@]}" "${LOOPBACK_FLAGS[@]}"
@@ -341,11 +350,13 @@ dapr_main() {
   DAPR_COMMAND="./reproduce_issue.sh $*"
   MODE=kill WAIT_BEFORE_KILL=45 OUTAGE=10 OBSERVE=30 TTL=5 COST=0.03 ACTIVITY_SECONDS=10 WORKFLOWS=1
   CONTRIB_SRC="" DURABLETASK_SRC="" RESOLVED=()
-  local versions=1.15.8 src="" down=0 docker=0
+  local versions=1.15.8 src="" down=0 docker=0 matrix=0 matrix_versions="$DAPR_MATRIX_DEFAULT"
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --mode) need_value "$1" $#; MODE="$2"; shift 2 ;;
       --dapr-version) need_value "$1" $#; versions="$2"; shift 2 ;;
+      --dapr-matrix) matrix=1; shift ;;
+      --dapr-versions) need_value "$1" $#; matrix_versions="$2"; matrix=1; shift 2 ;;
       --dapr-src) need_value "$1" $#; src="$2"; shift 2 ;;
       --contrib-src) need_value "$1" $#; CONTRIB_SRC="$2"; shift 2 ;;
       --durabletask-src) need_value "$1" $#; DURABLETASK_SRC="$2"; shift 2 ;;
@@ -370,6 +381,12 @@ dapr_main() {
   whole --ttl "$TTL" 1 86400; TTL=$((10#$TTL))
   decimal --cost-per-call "$COST" 0 1000000
   decimal --activity-seconds "$ACTIVITY_SECONDS" 0 3600
+  if [[ $matrix == 1 ]]; then
+    [[ -z "$src" && $docker == 0 ]] || die "--dapr-matrix runs releases on the local stack: not with --dapr-src or --docker"
+    [[ "$matrix_versions" =~ ^[0-9]+\.[0-9]+\.[0-9]+(,[0-9]+\.[0-9]+\.[0-9]+)*$ ]] ||
+      die "--dapr-versions takes versions like 1.16.0,1.16.2, got '$matrix_versions'"
+    versions="$matrix_versions"
+  fi
   [[ "$versions" =~ ^[0-9]+\.[0-9]+\.[0-9]+(,[0-9]+\.[0-9]+\.[0-9]+)*$ ]] || die "--dapr-version takes versions like 1.15.8 or 1.15.8,1.16.2, got '$versions'"
   unique_list --dapr-version "$versions"
   if [[ -n "$src" ]]; then
@@ -405,6 +422,7 @@ dapr_main() {
 
   new_run_dir dapr
   ON_INTERRUPT=dapr_interrupted
+  if [[ $matrix == 1 ]]; then dapr_matrix "$versions"; return; fi
   local top="$RUN_DIR" v list=() n=0 dirs=()
   IFS=, read -r -a list <<<"$versions"
   for v in "${list[@]}"; do
@@ -426,4 +444,35 @@ dapr_main() {
     echo "The stack is still up for inspection (logs in $top); stop it with: ./reproduce_issue.sh --down" >&2
   fi
   echo "$top/summary.json"
+}
+
+# The release matrix: each release built (its time, or why it failed: a row, and the matrix goes on), then run
+# on a clean stack in a subshell of its own, so a leg that fails (exit 2) stops only its own processes.
+dapr_matrix() { # V,V,...
+  local top="$RUN_DIR" v list=() legs=() started secs rc
+  IFS=, read -r -a list <<<"$1"
+  say "release matrix ($MODE mode): ${list[*]}"
+  for v in "${list[@]}"; do
+    RUN_DIR="$top/$v"; mkdir -p "$RUN_DIR"
+    say "Dapr $v: building (or the cache)"
+    started=$SECONDS
+    if "$KIT/tools/build-dapr.sh" "$v" >"$RUN_DIR/build.out" 2> >(tee "$RUN_DIR/build.err" >&2); then
+      secs=$((SECONDS - started))
+      grep -q '^\[dapr-build\] cached' "$RUN_DIR/build.err" && secs=0 # built earlier: no build time of this run
+      set +e
+      ( set -e; trap cleanup EXIT; trap interrupted INT TERM; dapr_run "$v" ) 2> >(tee "$RUN_DIR/run.err" >&2)
+      rc=$?
+      set -e
+      wait 2>/dev/null || true
+      [[ $rc == 130 ]] && exit 130
+      [[ $rc == 0 ]] || warn "Dapr $v: the run failed (exit $rc); the matrix goes on"
+    else
+      secs=-1 rc=2
+      warn "Dapr $v did not build; the matrix goes on"
+    fi
+    legs+=("$v=$RUN_DIR=$secs=$rc")
+  done
+  RUN_DIR="$top"
+  "$JBANG" "$KIT/kit/DaprReport.java" matrix --out "$top" --mode "$MODE" "${legs[@]}" || die "could not write the matrix"
+  echo "$top/matrix.md"
 }

@@ -86,6 +86,8 @@ temporal_cli() { # [VERSION]: sets TEMPORAL_BIN
   local rc=0
   TEMPORAL_BIN="$("$KIT/tools/get-temporal.sh" ${1:+"$1"})" || rc=$?
   ((rc == 0)) || child_failed "$rc" "could not get the Temporal CLI ${1:-}"
+  # What the binary says it is (a CLI on PATH may win over the default): recorded in each run's report.md.
+  TEMPORAL_CLI_VERSION="$("$TEMPORAL_BIN" --version 2>/dev/null | sed -n 's/^temporal version \([^ ]*\).*/\1/p')"
 }
 
 # What the server at ADDRESS says of itself, as ServerInfo.java reads it through the SDK (the local stack, the
@@ -142,7 +144,8 @@ temporal_experiment() { # OUT INTERVAL WORKERS [SDK]
   # error, with the partial summary), where the starter alone would wait for workflows nobody can run.
   "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --activity-sleep "$ACTIVITY_SLEEP" --activity-timeout "$ACTIVITY_TIMEOUT" \
     --address "$ADDRESS" --task-queue "$wq" --activity-task-queue "$aq" --wait --events "$out/events" --run-id "$run" \
-    --out "$out" --interval "$interval" -n "$workers" --max-wait "$MAX_WAIT" &
+    --out "$out" --interval "$interval" -n "$workers" ${TEMPORAL_CLI_VERSION:+--cli-version "$TEMPORAL_CLI_VERSION"} \
+    ${KIT_COMMAND:+--command "$KIT_COMMAND"} --max-wait "$MAX_WAIT" &
   local starter=$! dead=""
   PIDS+=("$starter"); NAMES+=(starter); LOGS+=(""); record_pids # a killed script's starter is stopped by the next run
   while kill -0 "$starter" 2>/dev/null; do
@@ -192,7 +195,8 @@ temporal_interrupted() {
 temporal_main() {
   local interval=0.5 workers=1 what=pair fix=both servers=default sdks=default docker=0 clusters="" fanout=- cell_set=0
   CLUSTER=""
-  WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS="" ORIGINAL="" ROUNDS="" MAX_WAIT=0
+  WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS="" ORIGINAL="" ROUNDS="" TEMPORAL_CLI_VERSION="" MAX_WAIT=0
+  KIT_COMMAND="./reproduce_issue.sh temporal $*" # for each run's report.md
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --interval) need_value "$1" $#; interval="$2"; cell_set=1; shift 2 ;;
@@ -288,8 +292,9 @@ temporal_pair() { # INTERVAL WORKERS DOCKER FANOUT MODE...
     elif [[ -n "$CLUSTER" ]]; then
       cluster_up "$CLUSTER" "$mode" "$([[ $mode == on ]] && echo "$fanout" || echo -)" \
         "$([[ $mode == off ]] && echo $TEMPORAL_PORT_OFF || echo $TEMPORAL_PORT_ON)"
+      TEMPORAL_CLI_VERSION="" # the official server's services, not the CLI's dev server
     elif [[ $docker == 1 ]]; then
-      compose_temporal_up "$mode"
+      compose_temporal_up "$mode"; TEMPORAL_CLI_VERSION="" # the Compose stack's server, not the CLI's
     else
       temporal_server_up "$mode" "$([[ $mode == off ]] && echo $TEMPORAL_PORT_OFF || echo $TEMPORAL_PORT_ON)"
     fi
@@ -338,7 +343,7 @@ matrix_server_down() { # KIND MODE
 # cell runs twice, the fan-out flag off and on, where the release registers the flag (measured: ServerInfo
 # asks the release's own validate-dynamic-config).
 temporal_matrix() { # SERVERS SDKS CLUSTERS INTERVAL WORKERS
-  local servers=() sdks=() clusters=() cli sdk mode cell cap info fo kind v interval="$4" workers="$5"
+  local servers=() sdks=() clusters=() cli sdk mode cell cap info fo kind v interval="$4" workers="$5" decision
   local re='^v?[0-9]+\.[0-9]+\.[0-9]+(,v?[0-9]+\.[0-9]+\.[0-9]+)*$'
   [[ -z "$1" || "$1" =~ $re ]] || die "--server-versions takes versions like 1.5.1,1.9.1, got '$1'"
   [[ "$2" =~ $re ]] || die "--sdk-versions takes versions like 1.35.0,1.38.0, got '$2'"
@@ -367,8 +372,9 @@ temporal_matrix() { # SERVERS SDKS CLUSTERS INTERVAL WORKERS
     read -r kind v mode fo <<<"$p"
     local port; port=$([[ $mode == off ]] && echo $TEMPORAL_PORT_OFF || echo $TEMPORAL_PORT_ON)
     if [[ $kind == cli ]]; then temporal_cli "$v"; temporal_server_up "$mode" "$port"
-    else cluster_up "$v" "$mode" "$fo" "$port"; fi
+    else cluster_up "$v" "$mode" "$fo" "$port"; TEMPORAL_CLI_VERSION=""; fi
     temporal_capability "$ADDRESS" "the $kind $v server" "${SERVER_INFO[@]}"; info="$SERVER_ANSWER" cap="$CAP"
+    decision="$("$JBANG" "$KIT/kit/Report.java" matrix-cell --mode "$mode" --capability "${cap:-unknown}")" || exit 2
     cell="${kind}-${v}_sdk-%s_$mode"
     if [[ $fo != - ]]; then
       if [[ ",$(sed -n 's/^not_registered=//p' <<<"$info")," == *",$FANOUT_KEY,"* ]]; then
@@ -382,7 +388,7 @@ temporal_matrix() { # SERVERS SDKS CLUSTERS INTERVAL WORKERS
         cell+="_fanout-$fo"
       fi
     fi
-    if [[ $mode == on && "$cap" != true ]]; then
+    if [[ $decision == no-fix-cell ]]; then
       say "$kind $v: the server does not advertise graceful poll shutdown even with the flag set: no fix cell"
       echo "$kind $v: poll_complete_on_shutdown=${cap:-unknown} with the flag on" >>"$RUN_DIR/capabilities.txt"
       matrix_server_down "$kind" "$mode"
@@ -525,7 +531,7 @@ temporal_benchmark_original() { # DIR ROUNDS
         "$JBANG" "$KIT/kit/Benchmark.java" ready --address "$ADDRESS" --workflow-queue "$wq" --activity-queue "$aq" 2>>"$dir/measure.log" ||
           die "the original's workers did not poll (see $dir/*.log)"
         "$PYTHON" -u "$copies/r$r/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 ||
-          die "the original's start_workflows.py failed (see $dir/start.log)"
+          die "the original's own start_workflows.py failed ($(tail -1 "$dir/start.log"); all its starts are in flight at once, and a busy machine makes them time out), see $dir/start.log"
         "$JBANG" "$KIT/kit/Benchmark.java" measure --kit original --round "$r" --address "$ADDRESS" --id-prefix "$run-" --count "$WORKFLOWS" \
           --activity-queue "$aq" --interval "$interval" --sdk "$spec" --loadavg "$dir/loadavg" --worker-log "$dir/activity-worker.log" \
           --out "$dir/run.json" 2>>"$dir/measure.log" || die "measuring the original's round $r failed (see $dir/measure.log)"

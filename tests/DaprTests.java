@@ -430,6 +430,109 @@ public class DaprTests {
     }
   }
 
+  /** Kills the restored sidecar a few seconds into the observation (the pidfile names it once it has changed). */
+  static Thread killRestored(String role) {
+    Thread killer = new Thread(() -> {
+      try {
+        Path pids = Reproduce.state().resolve("dapr.pids");
+        String firstSidecar = null;
+        for (int i = 0; i < 1200; i++) { // once the observation has begun: the second sidecar is up
+          Thread.sleep(250);
+          List<String> lines;
+          try {
+            lines = Files.readAllLines(pids);
+          } catch (java.io.IOException notYet) {
+            continue;
+          }
+          String sidecar = lines.stream().filter(l -> l.startsWith("daprd ")).map(l -> l.split(" ")[1]).findFirst().orElse(null);
+          if (firstSidecar == null) firstSidecar = sidecar;
+          if (sidecar != null && !sidecar.equals(firstSidecar)) {
+            Thread.sleep(4000); // the restored sidecar has reported healthy and the observation countdown runs
+            List<String> now = Files.readAllLines(pids);
+            String pid = now.stream().filter(l -> l.startsWith(role + " ")).findFirst().orElseThrow().split(" ")[1];
+            new ProcessBuilder("kill", "-KILL", "--", "-" + pid).start().waitFor();
+            return;
+          }
+        }
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    });
+    killer.start();
+    return killer;
+  }
+
+  /** issue 17 item 1: SIGKILL of daprd mid-observation was exit 0 and verdict NONE; a sidecar that dies is an error. */
+  @Test
+  @Tag("e2e")
+  void aDeadSidecarIsAnErrorNotAVerdict() throws Exception {
+    try {
+      Thread killer = killRestored("daprd");
+      var run = Reproduce.run("--dapr-version", "1.16.2", "--wait-before-kill", "15", "--outage", "3", "--observe", "20", "--activity-seconds", "3");
+      killer.join();
+      assertEquals(2, run.exit(), "a measurement that could not be taken is exit 2");
+      List<String> errors = run.stderr().stream().filter(l -> l.startsWith("error:")).toList();
+      assertEquals(1, errors.size(), "one error line: " + errors);
+      String err = errors.get(0);
+      assertTrue(err.startsWith("error: the Dapr sidecar (daprd) (pid ") && err.contains(" died by "), err);
+      assertNull(run.summary(), "no summary path claimed on stdout");
+      Path partial = Path.of(err.substring(err.indexOf("partial results in ") + "partial results in ".length()));
+      var s = Cli.readJson(partial, DaprReport.Summary.class);
+      assertNull(s.verdict(), "no verdict from a half-dead stack");
+      assertTrue(s.incomplete().contains("daprd") && s.incomplete().contains("died"), s.incomplete());
+      assertTrue(Files.readString(partial.resolveSibling("report.md")).contains("No verdict: the Dapr sidecar"), "report.md says it too");
+    } finally {
+      Reproduce.down();
+    }
+  }
+
+  /**
+   * issue 16: a two-release matrix, each release on a clean stack. 1.16.0 loops and 1.16.2 stops, from the app's
+   * own records and from daprd's own metrics (the files the run kept, decided again here), and the scheduler's
+   * jobs for the lost instance are left on 1.16.0 only.
+   */
+  @Test
+  @Tag("e2e")
+  void aTwoReleaseMatrixShowsTheFixFromTheAppsRecordsAndFromDaprdsMetrics() throws Exception {
+    try {
+      var run = Reproduce.run("--dapr-versions", "1.16.0,1.16.2", "--wait-before-kill", "15", "--outage", "3", "--observe", "24", "--activity-seconds", "3");
+      assertEquals(0, run.exit(), "the matrix failed");
+      Path top = run.summary().getParent();
+      assertEquals("matrix.md", run.summary().getFileName().toString());
+      var matrix = Cli.readJson(top.resolve("matrix.json"), DaprMatrix.Matrix.class);
+      assertEquals(List.of("1.16.0", "1.16.2"), matrix.rows().stream().map(r -> r.build().requested()).toList());
+      for (String f : List.of("matrix.md", "matrix.csv", "matrix.png")) assertTrue(Files.size(top.resolve(f)) > 100, f);
+      assertEquals(3, Files.readAllLines(top.resolve("matrix.csv")).size(), "a header and one row a release");
+      Orphans.Verdict[] expected = {Orphans.Verdict.LOOPS, Orphans.Verdict.STOPS};
+      String[] dirs = {"1.16.0", "1.16.2"};
+      for (int i = 0; i < 2; i++) {
+        Path dir = top.resolve(dirs[i]);
+        var s = Cli.readJson(dir.resolve("summary.json"), DaprReport.Summary.class);
+        var p = s.phases();
+        List<Long> orphans = records(dir).stream().filter(r -> r.kind() == Orphans.Kind.ORPHANED).map(Orphans.Execution::beganMs).toList();
+        assertEquals(expected[i], Orphans.verdict(orphans, p.observeFromMs(), p.observeToMs(), 1), dirs[i] + " from the app's records");
+        var engine = DaprReport.engineEvidence(dir, p.lossMs(), s.instances().stream().map(DaprReport.Instance::instanceId).toList());
+        assertEquals(expected[i], engine.verdict(), dirs[i] + " from daprd's metrics: " + engine);
+        assertTrue(engine.readings().stream().anyMatch(r -> r.label().equals("before-loss") && r.error() == null && r.reminders() > 0),
+            "daprd's counters were read before the loss, and counted the live workflow's reminders: " + engine.readings());
+        assertEquals(expected[i].json(), matrix.rows().get(i).outcome().engineVerdict());
+        assertEquals(expected[i].json(), matrix.rows().get(i).outcome().verdict());
+        assertNull(engine.jobs().error(), "the scheduler's jobs were read: " + engine.jobs());
+        if (i == 0) {
+          assertTrue(engine.remindersFiredInLastThird() > 0 && engine.remindersFiredInWindow() > Engine.allowance(1), engine.toString());
+          assertTrue(engine.jobs().forLostInstances() > 0, "the lost instance's run-activity jobs stay in the scheduler: " + engine.jobs());
+        } else {
+          assertEquals(0, engine.remindersFiredInLastThird(), engine.toString());
+          assertEquals(0, engine.jobs().forLostInstances(), "the fix deletes them: " + engine.jobs());
+        }
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("--dapr-versions 1.16.0,1.16.2") && md.contains("Engine evidence:") && md.contains("Environment:"), md);
+      }
+    } finally {
+      Reproduce.down();
+    }
+  }
+
   /** Whether this process ignores SIGINT (bit 2 of SigIgn in /proc/self/status): its children then do too. */
   static boolean sigintIgnored() throws java.io.IOException {
     for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
