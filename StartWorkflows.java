@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Workflows.java kit/Report.java kit/Charts.java
+//SOURCES Workflows.java kit/Report.java kit/Charts.java kit/Server.java
 // Start-up is most of a short run: C1, the serial GC and a class-data archive (jbang --cds) cut what is ours of 1,000 starts to about 1 s; the rest is the server (README, benchmark).
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds*=off
 //CDS
@@ -378,7 +378,7 @@ public class StartWorkflows implements Callable<Integer> {
     var timing = new Loss.Timing(startSeconds == null ? null : Cli.round(startSeconds, 3), drainSeconds == null ? null : Cli.round(drainSeconds, 3),
         verdictLatency == null ? null : Cli.round(verdictLatency, 3));
     var s = Loss.summarize(setup, Map.copyOf(outcomes), snapshot, records == null ? Events.Records.of(List.of(), false) : records,
-        connection.versions(workerSdk), timing, firstStartMs, lastWorkMs > 0 ? lastWorkMs : lastCloseMs > 0 ? lastCloseMs : System.currentTimeMillis(), incomplete);
+        Server.into(connection.versions(workerSdk), Server.read(out)), timing, firstStartMs, lastWorkMs > 0 ? lastWorkMs : lastCloseMs > 0 ? lastCloseMs : System.currentTimeMillis(), incomplete);
     Cli.writeJson(file, s);
     written.set(file);
     if (s.incomplete() != null && incomplete == null) throw new Cli.Fail(s.incomplete() + "; partial results in " + file);

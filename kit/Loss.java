@@ -72,8 +72,17 @@ public final class Loss {
   public record Setup(String runId, String taskQueue, String activityTaskQueue, Double interval, Integer workers,
       double activityTimeout, double activitySleep, Double heartbeatTimeout) {}
 
-  /** What ran: the server, the SDKs, and whether the namespace advertises graceful poll shutdown. */
-  public record Versions(String serverVersion, String sdkVersion, String workerSdkVersion, Boolean pollCompleteOnShutdown) {}
+  /**
+   * What ran: the server, the SDKs, and whether the namespace advertises graceful poll shutdown; where the
+   * orchestration wrote a server.json (kit/Server.java), also the server's kind (dev or cluster), its persistence
+   * and the fix flags in force.
+   */
+  public record Versions(String serverVersion, String sdkVersion, String workerSdkVersion, Boolean pollCompleteOnShutdown,
+      String serverKind, String persistence, Map<String, Object> flags) {
+    public Versions(String serverVersion, String sdkVersion, String workerSdkVersion, Boolean pollCompleteOnShutdown) {
+      this(serverVersion, sdkVersion, workerSdkVersion, pollCompleteOnShutdown, null, null, null);
+    }
+  }
 
   /** Restart figures from the workers' own records, limited to the window in which this run's work was queued. */
   public record Restarts(int whileWorkQueued, int total, Double lostPerRestart) {}

@@ -190,10 +190,13 @@ public class Report implements Callable<Integer> {
 
   // --------------------------------------------------------------------------------------- matrix
 
-  /** One cell of the version matrix: which CLI (and the server it embeds), which SDK, fix off or on. */
-  public record Cell(String cli, String server, String sdk, String mode, Boolean capability, Loss.Summary summary) {}
+  /**
+   * One cell of the version matrix: which CLI (and the server it embeds) or official release (kind cluster), which
+   * SDK, fix off or on, and for a cluster release that has it the fan-out flag (null where not set).
+   */
+  public record Cell(String cli, String server, String sdk, String mode, Boolean capability, Loss.Summary summary, String kind, String fanOut) {}
 
-  @Command(name = "matrix", mixinStandardHelpOptions = true, description = "Reads DIR/<cell>/summary.json (cells named cli-<V>_sdk-<V>_<off|on>) and writes DIR/matrix.md, matrix.csv and matrix.png.")
+  @Command(name = "matrix", mixinStandardHelpOptions = true, description = "Reads DIR/<cell>/summary.json (cells named cli-<V>_sdk-<V>_<off|on>, or cluster-<V>_sdk-<V>_<off|on>[_fanout-<off|on>]) and writes DIR/matrix.md, matrix.csv and matrix.png.")
   static class Matrix implements Callable<Integer> {
     @Parameters(index = "0", description = "the matrix run's folder") Path dir;
 
@@ -203,7 +206,8 @@ public class Report implements Callable<Integer> {
       Cli.writeFile(dir.resolve("matrix.md"), matrixMarkdown(cells));
       Cli.writeFile(dir.resolve("matrix.csv"), matrixCsv(cells));
       Map<String, Charts.Series> bars = new LinkedHashMap<>();
-      for (Cell c : cells) bars.computeIfAbsent("fix " + c.mode(), k -> new Charts.Series()).add(c.cli() + " / SDK " + c.sdk(), c.summary());
+      for (Cell c : cells) bars.computeIfAbsent("fix " + c.mode() + (c.fanOut() == null ? "" : ", fan-out " + c.fanOut()), k -> new Charts.Series())
+          .add((c.kind().equals("cli") ? c.cli() : "cluster " + c.cli()) + " / SDK " + c.sdk(), c.summary());
       Charts.lostByCategory(dir.resolve("matrix.png"), "Lost activity tasks by server (CLI) and Java SDK", bars);
       System.out.print(matrixMarkdown(cells));
       System.out.println("\nMatrix: " + dir.resolve("matrix.md") + ", " + dir.resolve("matrix.csv") + "; chart: " + dir.resolve("matrix.png"));
@@ -211,7 +215,7 @@ public class Report implements Callable<Integer> {
     }
   }
 
-  static final Pattern CELL = Pattern.compile("cli-([^_]+)_sdk-([^_]+)_(off|on)");
+  static final Pattern CELL = Pattern.compile("(cli|cluster)-([^_]+)_sdk-([^_]+)_(off|on)(?:_fanout-(off|on))?");
 
   static List<Cell> cells(Path dir) {
     List<Cell> cells = new ArrayList<>();
@@ -222,16 +226,17 @@ public class Report implements Callable<Integer> {
         if (!m.matches() || !Files.isRegularFile(f)) continue;
         Loss.Summary s = read(f);
         var v = s.versions();
-        if (v == null || v.workerSdkVersion() == null || !v.workerSdkVersion().equals(m.group(2))) {
-          throw new Cli.Fail(sub.getFileName() + " asked for Java SDK " + m.group(2) + " but its chaos worker ran " + (v == null ? "an unknown SDK" : v.workerSdkVersion()));
+        if (v == null || v.workerSdkVersion() == null || !v.workerSdkVersion().equals(m.group(3))) {
+          throw new Cli.Fail(sub.getFileName() + " asked for Java SDK " + m.group(3) + " but its chaos worker ran " + (v == null ? "an unknown SDK" : v.workerSdkVersion()));
         }
-        cells.add(new Cell(m.group(1), v.serverVersion(), v.workerSdkVersion(), m.group(3), v.pollCompleteOnShutdown(), s));
+        cells.add(new Cell(m.group(2), v.serverVersion(), v.workerSdkVersion(), m.group(4), v.pollCompleteOnShutdown(), s, m.group(1), m.group(5)));
       }
     } catch (IOException e) {
       throw new Cli.Fail("cannot read " + dir + ": " + e.getMessage());
     }
     if (cells.isEmpty()) throw new Cli.Fail("no matrix cells (cli-<V>_sdk-<V>_<off|on>/summary.json) under " + dir);
-    cells.sort(Comparator.comparing((Cell c) -> versionKey(c.cli())).thenComparing(c -> versionKey(c.sdk())).thenComparing(Cell::mode));
+    cells.sort(Comparator.comparing(Cell::kind).thenComparing(c -> versionKey(c.cli())).thenComparing(c -> versionKey(c.sdk())).thenComparing(Cell::mode)
+        .thenComparing(c -> String.valueOf(c.fanOut())));
     return cells;
   }
 
@@ -251,10 +256,11 @@ public class Report implements Callable<Integer> {
   }
 
   static String matrixMarkdown(List<Cell> cells) {
-    StringBuilder md = new StringBuilder("| Temporal CLI | server | Java SDK (measured) | fix flag | capability advertised | started | lost % (95% CI) | lost per restart |\n|---|---|---|---|---|---|---|---|\n");
+    StringBuilder md = new StringBuilder("| Temporal CLI (dev server) or release (cluster) | server (measured) | Java SDK (measured) | fix flag | fan-out flag | capability advertised | started | lost % (95% CI) | lost per restart |\n|---|---|---|---|---|---|---|---|---|\n");
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
-      md.append(String.format("| %s | %s | %s | %s | %s | %d | %s | %s |%n", c.cli(), c.server() == null ? "?" : c.server(), c.sdk(), c.mode(),
+      md.append(String.format("| %s | %s | %s | %s | %s | %s | %d | %s | %s |%n", c.kind().equals("cli") ? "CLI " + c.cli() : "cluster " + c.cli(),
+          c.server() == null ? "?" : c.server(), c.sdk(), c.mode(), c.fanOut() == null ? "-" : c.fanOut(),
           c.capability() == null ? "?" : c.capability(), s.started(), rate(s) + (s.incomplete() == null ? "" : " INCOMPLETE"),
           s.restarts() == null || s.restarts().lostPerRestart() == null ? "-" : String.format("%.3f", s.restarts().lostPerRestart())));
     }
@@ -262,12 +268,13 @@ public class Report implements Callable<Integer> {
   }
 
   static String matrixCsv(List<Cell> cells) {
-    StringBuilder csv = new StringBuilder("cli,server,sdk,fix_flag,capability,started,lost,lost_pct,ci95_low,ci95_high,restarts_while_queued,lost_per_restart\n");
+    StringBuilder csv = new StringBuilder("cli,server,sdk,fix_flag,capability,started,lost,lost_pct,ci95_low,ci95_high,restarts_while_queued,lost_per_restart,server_kind,fan_out\n");
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
       csv.append(String.join(",", c.cli(), String.valueOf(c.server()), c.sdk(), c.mode(), String.valueOf(c.capability()), "" + s.started(), "" + s.lost(),
           csv(s.lostPct()), ci(s, 0), ci(s, 1), s.restarts() == null ? "" : "" + s.restarts().whileWorkQueued(),
-          s.restarts() == null || s.restarts().lostPerRestart() == null ? "" : "" + s.restarts().lostPerRestart())).append('\n');
+          s.restarts() == null || s.restarts().lostPerRestart() == null ? "" : "" + s.restarts().lostPerRestart(),
+          c.kind().equals("cli") ? "dev" : "cluster", c.fanOut() == null ? "" : c.fanOut())).append('\n');
     }
     return csv.toString();
   }

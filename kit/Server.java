@@ -58,6 +58,17 @@ public record Server(String serverKind, String serverVersion, String persistence
     }
   }
 
+  /**
+   * The accounting's own measurement (version, capability) with what server.json adds: the kind, the persistence
+   * and the flags in force. Without a server.json the versions are as measured.
+   */
+  public static Loss.Versions into(Loss.Versions measured, Server s) {
+    if (s == null) return measured;
+    return new Loss.Versions(measured.serverVersion() != null ? measured.serverVersion() : s.serverVersion(), measured.sdkVersion(),
+        measured.workerSdkVersion(), measured.pollCompleteOnShutdown() != null ? measured.pollCompleteOnShutdown() : s.pollCompleteOnShutdown(),
+        s.serverKind(), s.persistence(), s.flags());
+  }
+
   /** The value of each key of a dynamic config file (parsed YAML): the entry without constraints, else the first. */
   public static Map<String, Object> configured(Map<String, ?> dynamicConfig) {
     Map<String, Object> out = new LinkedHashMap<>();

@@ -223,7 +223,7 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
   # The frontend answers before the ring has every service: register until it takes, then until usable.
   for ((i = 0; i < 150; i++)); do
     "$TEMPORAL_BIN" operator namespace describe --address "$ADDRESS" --namespace default >/dev/null 2>&1 && break
-    "$TEMPORAL_BIN" operator namespace create --address "$ADDRESS" --namespace default --retention 1d >>"$log/namespace.log" 2>&1 || sleep 0.4
+    "$TEMPORAL_BIN" operator namespace create --address "$ADDRESS" --namespace default --retention 24h >>"$log/namespace.log" 2>&1 || sleep 0.4
   done
   ((i < 150)) || die "namespace default could not be registered on the cluster within 60 s (see $log/namespace.log)"
   SERVER_INFO=(--kind cluster --persistence "$CLUSTER_PERSISTENCE" --dynamic-config "$dir/dynamicconfig.yaml"

@@ -170,6 +170,12 @@ temporal_main() {
   [[ $fanout == - || ( -n "$CLUSTER" && ( $fanout == off || $fanout == on ) ) ]] || die "--fan-out takes off or on, with --cluster"
   [[ $fanout == - || " ${modes[*]} " == *" on "* ]] || die "--fan-out sets a fix flag: it needs --server-fix on or both"
   CLUSTER="${CLUSTER#v}"
+  local versions_re='^v?[0-9]+\.[0-9]+\.[0-9]+(,v?[0-9]+\.[0-9]+\.[0-9]+)*$'
+  [[ $servers == default || "$servers" =~ $versions_re ]] || die "--server-versions takes versions like 1.5.1,1.9.1, got '$servers'"
+  [[ $sdks == default || "$sdks" =~ $versions_re ]] || die "--sdk-versions takes versions like 1.35.0,1.38.0, got '$sdks'"
+  [[ -z "$clusters" || "$clusters" =~ $versions_re ]] || die "--cluster-versions takes server versions like 1.32.0,1.32.2, got '$clusters'"
+  # With cluster versions, CLI versions run only where asked for.
+  [[ $servers == default ]] && { if [[ -n "$clusters" ]]; then servers=""; else servers=1.5.1,1.9.1; fi; }
   [[ -z "$USER_ADDRESS" || ( $what == pair && $docker == 0 ) ]] || die "--address goes with a plain run (not --sweep, --matrix, --hang-cases, --benchmark or --docker)"
   [[ -z "$USER_ADDRESS" || "$USER_ADDRESS" =~ ^[A-Za-z0-9._-]+:[0-9]{1,5}$ ]] || die "--address takes HOST:PORT, got '$USER_ADDRESS'"
 
@@ -187,8 +193,7 @@ temporal_main() {
     sweep) temporal_sweep "${modes[@]}" ;;
     matrix)
       ((cell_set)) || { interval=0.1 workers=1; }
-      temporal_matrix "$([[ $servers != default ]] && echo "$servers" || { [[ -z $clusters ]] && echo 1.5.1,1.9.1; })" \
-      "$([[ $sdks == default ]] && echo "1.35.0,$DEFAULT_SDK_VERSION" || echo "$sdks")" "$clusters" "$interval" "$workers" ;;
+      temporal_matrix "$servers" "$([[ $sdks == default ]] && echo "1.35.0,$DEFAULT_SDK_VERSION" || echo "$sdks")" "$clusters" "$interval" "$workers" ;;
     pair) temporal_pair "$interval" "$workers" "$docker" "$fanout" "${modes[@]}" ;;
   esac
 }
@@ -256,10 +261,6 @@ matrix_server_down() { # KIND MODE
 # asks the release's own validate-dynamic-config).
 temporal_matrix() { # SERVERS SDKS CLUSTERS INTERVAL WORKERS
   local servers=() sdks=() clusters=() cli sdk mode cell cap info fo kind v interval="$4" workers="$5"
-  local re='^v?[0-9]+\.[0-9]+\.[0-9]+(,v?[0-9]+\.[0-9]+\.[0-9]+)*$'
-  [[ -z "$1" || "$1" =~ $re ]] || die "--server-versions takes versions like 1.5.1,1.9.1, got '$1'"
-  [[ "$2" =~ $re ]] || die "--sdk-versions takes versions like 1.35.0,1.38.0, got '$2'"
-  [[ -z "$3" || "$3" =~ $re ]] || die "--cluster-versions takes server versions like 1.32.0,1.32.2, got '$3'"
   [[ -n "$1" ]] && IFS=, read -r -a servers <<<"$1"
   [[ -n "$3" ]] && IFS=, read -r -a clusters <<<"${3//v/}"
   IFS=, read -r -a sdks <<<"$2"
