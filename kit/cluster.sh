@@ -177,7 +177,7 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
   fi
   echo temporal >"$dir/pw" && chmod 644 "$dir/pw"
   say "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $NF}') on 127.0.0.1:$pg (fresh data folder $dir/data)"
-  "${as[@]}" "$PG_BIN/initdb" -D "$dir/data" -U temporal --pwfile="$dir/pw" --auth-host=scram-sha-256 --auth-local=trust \
+  "${as[@]}" "$PG_BIN/initdb" -D "$dir/data" -U temporal --pwfile="$dir/pw" --auth-host=scram-sha-256 --auth-local=trust --no-sync \
     -E UTF8 --locale=C.UTF-8 >"$log/initdb.log" 2>&1 || die "initdb failed (see $log/initdb.log)"
   # The wrapper outlives the signals a stop sends, turns them into a fast shutdown (no waiting for clients)
   # and removes the data folder once PostgreSQL is down.
@@ -186,7 +186,7 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
     "$@" & pid=$!
     trap "kill -INT $pid 2>/dev/null" TERM INT
     wait $pid; wait $pid; rm -rf "'"$dir"'"' postgres "${as[@]}" "$PG_BIN/postgres" -D "$dir/data" -p "$pg" \
-    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir" -c max_connections=300
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=300
   wait_port "$pg" 60 "PostgreSQL"
   CLUSTER_PG="$pg" CLUSTER_PERSISTENCE="postgresql $("$PG_BIN/postgres" --version | awk '{print $NF}')"
 
