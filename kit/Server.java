@@ -31,14 +31,6 @@ public record Server(String serverKind, String serverVersion, String persistence
   public static final String CANCEL_POLLS = "frontend.enableCancelWorkerPollsOnShutdown";
   public static final String FAN_OUT = "frontend.enableMatchingFanOutForPollCancellation";
 
-  public enum Kind {
-    DEV, CLUSTER;
-
-    public String key() {
-      return name().toLowerCase();
-    }
-  }
-
   /** DIR/server.json, or null where the orchestration wrote none (an older run, or --address). */
   public static Server read(Path dir) {
     Path f = dir.resolve(FILE);
