@@ -58,7 +58,7 @@ public record Server(String serverKind, String serverVersion, String persistence
     if (s == null) return measured;
     return new Loss.Versions(measured.serverVersion() != null ? measured.serverVersion() : s.serverVersion(), measured.sdkVersion(),
         measured.workerSdkVersion(), measured.pollCompleteOnShutdown() != null ? measured.pollCompleteOnShutdown() : s.pollCompleteOnShutdown(),
-        s.serverKind(), s.persistence(), s.flags());
+        measured.cliVersion(), s.serverKind(), s.persistence(), s.flags());
   }
 
   /** The value of each key of a dynamic config file (parsed YAML): the entry without constraints, else the first. */

@@ -358,7 +358,7 @@ public class ComposeTests {
     assertEquals(String.valueOf(p.get("SCHEDULER_PORT")), list("dapr-scheduler", "command").get(2));
     assertEquals(KIT.resolve("dapr"), hostPath("dapr", "/dapr"), "the kit's dapr/ folder is mounted");
     assertEquals(KIT.resolve("build/docker"), hostPath("app", "/app"), "the app runs the jar ./reproduce_issue.sh --docker builds");
-    assertEquals(List.of("java", "-jar", "/app/DaprApp.jar", "--port", String.valueOf(app), "--records", "/records/executions.jsonl",
+    assertEquals(List.of("java", "-jar", "/app/DaprApp.jar", "--listen", "0.0.0.0", "--port", String.valueOf(app), "--records", "/records/executions.jsonl",
         "--state-store", "localhost:" + p.get("REDIS_PORT")), list("app", "command"), "the app records every execution and checks Redis, as locally");
     assertEquals(String.valueOf(http), env("app").get("DAPR_HTTP_PORT"));
     assertEquals(String.valueOf(grpc), env("app").get("DAPR_GRPC_PORT"));
