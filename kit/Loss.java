@@ -120,6 +120,10 @@ public final class Loss {
       this(serverVersion, sdkVersion, workerSdkVersion, pollCompleteOnShutdown, null, null, null, null);
     }
 
+    public Versions(String serverVersion, String sdkVersion, String workerSdkVersion, Boolean pollCompleteOnShutdown, String cliVersion) {
+      this(serverVersion, sdkVersion, workerSdkVersion, pollCompleteOnShutdown, cliVersion, null, null, null);
+    }
+
     /** The Temporal CLI that ran the dev server, as the orchestrator passed it (null: not a dev server of ours). */
     public Versions withCli(String cli) {
       return new Versions(serverVersion, sdkVersion, workerSdkVersion, pollCompleteOnShutdown, cli, serverKind, persistence, flags);
