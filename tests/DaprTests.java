@@ -192,11 +192,14 @@ public class DaprTests {
         "time=x level=error msg=\"failed to invoke scheduled actor reminder named: run-activity due to: ... error from worker: no such instance exists\"",
         "time=x level=warning msg=\"workflow actor instance not found when reporting activity result\"",
         "time=x level=warning msg=\"cannot add event to workflow as state has been purged. Ignoring event.\"",
+        "time=x level=error msg=\"failed to invoke scheduled actor reminder named: activity-result-O6UtbU1g due to: no such instance exists\"",
         "time=x level=info msg=\"not found: something unrelated\"");
     var c = Orphans.countWording(lines);
     assertEquals(1, c.get("run_activity_no_such_instance"));
     assertEquals(1, c.get("actor_not_found_reporting_result"));
     assertEquals(1, c.get("state_purged_ignoring_event"));
+    assertEquals(1, c.get("activity_result_no_such_instance"), "1.18.2's cross-app result reminder");
+    assertEquals(1, c.get("run_activity_no_such_instance"), "not the result reminder's line");
   }
 
   // -------------------------------------------------------------------------------- routes, input
