@@ -64,7 +64,7 @@ public class DaprApp implements Callable<Integer> {
   @Option(names = "--records", description = "Append one JSON line per activity execution here (what it found, and why it was classified so)")
   Path records;
 
-  @Option(names = "--state-store", description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
+  @Option(names = "--state-store", converter = Cli.HostPort.class, description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
   String stateStore;
 
   @Option(names = "--activity-app-id", description = "Run the workflow's activities on this other Dapr app (cross-app activities, as Dapr 1.18's remote activity reminders carry their results back; default: this app)")

@@ -1,6 +1,13 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Workflows.java kit/Accounting.java kit/Report.java kit/Charts.java
+// Jackson before the SDK: the first version named wins, and the SDK's own Jackson is older than ours.
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
+//DEPS org.slf4j:slf4j-simple:2.0.17
+//DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
+//DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
+//DEPS org.knowm.xchart:xchart:3.8.8
+//SOURCES Workflows.java kit/Temporal.java kit/Accounting.java kit/Report.java kit/Charts.java
 // Start-up is most of a short run: C1, the serial GC and a class-data archive (jbang --cds) cut what is ours of 1,000 starts to about 1 s; the rest is the server (README, benchmark).
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds*=off
 //CDS
@@ -84,6 +91,12 @@ public class StartWorkflows implements Callable<Integer> {
   @Option(names = "-n", description = "Recorded in the summary: how many chaos workers were started")
   Integer workers;
 
+  @Option(names = "--cli-version", description = "Recorded in the summary and report.md: the Temporal CLI release that runs the dev server")
+  String cliVersion;
+
+  @Option(names = "--command", description = "Recorded in report.md: the command that started this run (default: this StartWorkflows command line)")
+  String command;
+
   @Mixin Temporal.Connection connection;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -114,13 +127,13 @@ public class StartWorkflows implements Callable<Integer> {
     connection.connect();
     List<String> ids = ids(runId, count);
     if (!accountOnly) start(ids);
-    if (!wait) {
-      if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Loss.Started(runId, ids.size(), Cli.round(startSeconds, 3)));
-      return 0;
-    }
+    // start.json says every workflow was started: the orchestrator waits for it (never for a log line).
+    if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Loss.Started(runId, ids.size(), Cli.round(startSeconds, 3)));
+    if (!wait) return 0;
 
-    var setup = new Loss.Setup(runId, taskQueue, activityTaskQueue, interval, workers, activityTimeout, activitySleep, heartbeatTimeout);
-    var run = new Accounting.Run(setup, events, out, maxWait, ids, startSeconds, firstStartMs);
+    if (command == null) command = "StartWorkflows " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    var setup = new Loss.Setup(runId, taskQueue, activityTaskQueue, interval, workers, activityTimeout, activitySleep, heartbeatTimeout, command);
+    var run = new Accounting.Run(setup, events, out, maxWait, ids, startSeconds, firstStartMs, cliVersion);
     Path summary = new Accounting(connection, run).run();
     System.out.print(Report.render(Cli.readJson(summary, Loss.Summary.class)));
     System.out.println("Summary: " + summary);

@@ -29,7 +29,7 @@ public final class Accounting {
 
   /** What the run was and where its records are: given by the starter, never read back from a worker. */
   public record Run(Loss.Setup setup, Path events, Path out, double maxWaitSeconds, List<String> workflowIds,
-      Double startSeconds, long firstStartMs) {}
+      Double startSeconds, long firstStartMs, String cliVersion) {}
 
   private final Temporal.Connection connection;
   private final Run run;
@@ -51,7 +51,7 @@ public final class Accounting {
   private final Map<String, WorkflowExecutionInfo> closed = new HashMap<>();
   private long newestCloseMs, lastClosedLookMs;
   private Double drainSeconds;
-  private long firstStartMs, lastCloseMs, lastWorkMs;
+  private long firstStartMs, lastCloseMs, lastCompletedCloseMs;
 
   public Accounting(Temporal.Connection connection, Run run) {
     this.connection = connection;
@@ -64,9 +64,9 @@ public final class Accounting {
 
   /** Waits for every workflow, accounts for each, and returns the summary written. */
   public Path run() throws Exception {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Cli.onShutdown(() -> { // a hook that fails on a full disk after the run said so adds no stack trace
       if (written.get() == null) writeSummary("interrupted before every workflow was accounted for", null);
-    }));
+    });
     historyPool = Executors.newFixedThreadPool(16);
     try {
       awaitAll();
@@ -74,7 +74,16 @@ public final class Accounting {
     } finally {
       historyPool.shutdownNow();
     }
-    return writeSummary(null, (System.currentTimeMillis() - lastCloseMs) / 1000.0);
+    Path summary = writeSummary(null, (System.currentTimeMillis() - lastCloseMs) / 1000.0);
+    writeReport(Cli.readJson(summary, Loss.Summary.class));
+    return summary;
+  }
+
+  /** report.md and its chart beside the summary: what a user pastes into an upstream issue. */
+  private void writeReport(Loss.Summary s) {
+    String chart = s.lostTasks().isEmpty() ? null : "wire.png";
+    if (chart != null) Report.wireChart(run.out().resolve(chart), s);
+    Cli.writeFile(run.out().resolve("report.md"), Report.runReport(s, chart));
   }
 
   private String activityQueue() {
@@ -200,7 +209,7 @@ public final class Accounting {
       if (firstStartMs == 0 || Temporal.millis(i.getStartTime()) < firstStartMs) firstStartMs = Temporal.millis(i.getStartTime());
       if (i.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
         outcomes.put(id, Loss.Outcome.COMPLETED);
-        lastWorkMs = Math.max(lastWorkMs, Temporal.millis(i.getCloseTime()));
+        lastCompletedCloseMs = Math.max(lastCompletedCloseMs, Temporal.millis(i.getCloseTime()));
       } else {
         failed.add(i);
       }
@@ -222,8 +231,6 @@ public final class Accounting {
       explained.add(e);
     }
     outcomes.put(e.workflowId(), e.outcome());
-    // Work was queued until the last task was handed out: a lost task's timeout tail is idle time.
-    if (e.handedMs() != null) lastWorkMs = Math.max(lastWorkMs, e.handedMs());
   }
 
   /** Written at the end, and also on Ctrl-C or a dead server, so nothing measured is lost. */
@@ -236,9 +243,9 @@ public final class Accounting {
       snapshot = List.copyOf(explained);
     }
     var timing = new Loss.Timing(round(run.startSeconds()), round(drainSeconds), round(verdictLatency));
-    long windowEndMs = lastWorkMs > 0 ? lastWorkMs : lastCloseMs > 0 ? lastCloseMs : System.currentTimeMillis();
-    var s = Loss.summarize(run.setup(), Map.copyOf(outcomes), snapshot, records, connection.versions(workerSdk), timing, firstStartMs,
-        windowEndMs, incomplete);
+    long windowEndMs = Loss.workEndedMs(lastCompletedCloseMs, snapshot, lastCloseMs, System.currentTimeMillis());
+    var versions = connection.versions(workerSdk).withCli(run.cliVersion());
+    var s = Loss.summarize(run.setup(), Map.copyOf(outcomes), snapshot, records, versions, timing, firstStartMs, windowEndMs, incomplete);
     Cli.writeJson(file, s);
     written.set(file);
     if (s.incomplete() != null && incomplete == null) throw new Cli.Fail(s.incomplete() + "; partial results in " + file);

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Cli.java Orphans.java Engine.java DaprReportMd.java DaprMatrix.java Charts.java Loss.java Events.java
+//SOURCES Cli.java Orphans.java Engine.java DaprReportMd.java DaprMatrix.java Charts.java
 
 // The Dapr verdict: the app's own execution records and counts, the instances' state after the loss, and
 // the sidecar's own words, turned into summary.json, a timeline chart and the printed result; and several

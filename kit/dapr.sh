@@ -57,10 +57,11 @@ for _p in APP_B_PORT DAPR_B_HTTP DAPR_B_GRPC REDIS_B_PORT DAPR_B_METRICS_PORT \
 done
 APP_URL="http://127.0.0.1:$APP_PORT"
 
-sidecar_healthy() { # SECONDS: whether daprd's /v1.0/healthz answered 204 within them
+sidecar_healthy() { # SECONDS [NAME]: whether daprd's /v1.0/healthz answered 204 within them (NAME: watch that process)
   local i
   for ((i = 0; i < $1 * 10; i++)); do
     [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DAPR_HTTP/v1.0/healthz")" == 204 ]] && return 0
+    [[ -n "${2:-}" ]] && alive_or_die "$2" "the Dapr sidecar" "before it became healthy"
     sleep 0.1
   done
   return 1
@@ -68,7 +69,11 @@ sidecar_healthy() { # SECONDS: whether daprd's /v1.0/healthz answered 204 within
 app_healthy() { curl -sf -o /dev/null "$APP_URL/health"; }
 wait_app() {
   local i
-  for ((i = 0; i < 1200; i++)); do app_healthy && return 0; sleep 0.1; done
+  for ((i = 0; i < 1200; i++)); do
+    app_healthy && return 0
+    [[ $STACK == local ]] && alive_or_die app DaprApp "before it answered /health"
+    sleep 0.1
+  done
   tail -20 "$RUN_DIR/app.log" >&2; die "DaprApp did not answer /health within 120 s (log: $RUN_DIR/app.log)"
 }
 instance_code() { curl -s -o /dev/null -w '%{http_code}' "$APP_URL/workflow/$1"; }
@@ -171,23 +176,43 @@ start_daprd() {
     --dapr-http-port "$DAPR_HTTP" --dapr-grpc-port "$DAPR_GRPC" --metrics-port "$DAPR_METRICS_PORT" --dapr-listen-addresses 127.0.0.1 \
     --placement-host-address "localhost:$PLACEMENT_PORT" --scheduler-host-address "localhost:$SCHEDULER_PORT" \
     --resources-path "$RESOURCES" --config "$KIT/dapr/config.yaml" --log-level info
-  sidecar_healthy 60 && return 0
+  sidecar_healthy 60 daprd && return 0
   tail -20 "$RUN_DIR/daprd.$DAPRD_N.log" >&2; die "the Dapr sidecar did not become healthy within 60 s (log: $RUN_DIR/daprd.$DAPRD_N.log)"
 }
 start_redis() {
   start_bg redis "$RUN_DIR/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no
-  wait_port "$REDIS_PORT" 20 "Redis"
+  wait_port "$REDIS_PORT" 20 "Redis" redis
 }
 
-local_dapr_up() { # VERSION (or src:DIR)
+# Builds (or finds cached) the binaries of VERSION (or src:DIR): sets DAPR_BIN, BUILD_INFO and BUILT. Every leg of a run
+# is resolved this way before anything starts, so that a version that cannot be built, or two that resolve to one
+# build, stop the run before it touches a stack an earlier run left up.
+dapr_resolve() { # VERSION (or src:DIR)
   say "Dapr ${1#src:}: binaries"
-  local build=("$KIT/tools/build-dapr.sh")
+  local build=("$KIT/tools/build-dapr.sh") rc=0
   if [[ $1 == src:* ]]; then build+=(--src "${1#src:}"); [[ -n "$CONTRIB_SRC" ]] && build+=(--contrib-src "$CONTRIB_SRC"); [[ -n "$DURABLETASK_SRC" ]] && build+=(--durabletask-src "$DURABLETASK_SRC")
   else build+=("$1"); fi
-  DAPR_BIN="$("${build[@]}" | tail -1)" || die "the Dapr build failed (see the lines above)"
+  DAPR_BIN="$("${build[@]}" | tail -1)" || rc=$?
+  ((rc == 0)) || child_failed "$rc" "the Dapr build failed (see the lines above)"
   [[ -x "$DAPR_BIN/daprd" ]] || die "the Dapr build gave no daprd in '$DAPR_BIN'"
   BUILD_INFO="$(dirname "$DAPR_BIN")/build.json"
-  BUILT="$(basename "$(dirname "$DAPR_BIN")")"
+  BUILT="$(basename "$(dirname "$DAPR_BIN")")"; BUILT="${BUILT#release-}"   # an official release lives in release-VERSION/
+}
+
+# Placement's and scheduler's own metrics are read by nobody here: they are switched off, so that they listen nowhere.
+# Their health endpoints cannot be bound to loopback: every release from 1.14.4 to 1.18.2 parses --healthz-listen-address
+# but its healthz server listens on ":PORT" (pkg/healthz/server), and --metrics-listen-address is dropped likewise
+# (pkg/metrics FlagOptions.ToOptions). The run says so, once per server.
+loopback_flags() { # BINARY NAME: sets LOOPBACK_FLAGS
+  local help; help="$("$1" --help 2>&1 || true)"
+  LOOPBACK_FLAGS=()
+  if grep -q -- '--enable-metrics' <<<"$help"; then LOOPBACK_FLAGS+=(--enable-metrics=false)
+  else warn "$2 of Dapr $BUILT has no --enable-metrics: it serves its metrics on every interface"; fi
+  warn "$2 of Dapr $BUILT serves /healthz on every interface (port $([[ $2 == placement ]] && echo "$PLACEMENT_HEALTH_PORT" || echo "$SCHEDULER_HEALTH_PORT")): Dapr ignores --healthz-listen-address"
+}
+
+local_dapr_up() { # VERSION (or src:DIR), resolved before by dapr_resolve
+  dapr_resolve "$1"
   command -v redis-server >/dev/null || {
     say "installing Redis from Debian's packages"
     { apt-get update -qq && apt-get install -y -qq redis-server; } >&2 || die "could not install redis-server (apt-get install redis-server)"
@@ -208,12 +233,14 @@ local_dapr_up() { # VERSION (or src:DIR)
   say "starting Redis :$REDIS_PORT (no persistence), placement :$PLACEMENT_PORT, scheduler :$SCHEDULER_PORT (fresh etcd)"
   rm -rf "$etcd"; mkdir -p "$etcd"
   start_redis
+  loopback_flags "$DAPR_BIN/placement" placement
   start_bg placement "$RUN_DIR/placement.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/placement" --port "$PLACEMENT_PORT" \
-    --listen-address 127.0.0.1 --healthz-port "$PLACEMENT_HEALTH_PORT" --metrics-port "$PLACEMENT_METRICS_PORT" \
-    --initial-cluster "dapr-placement-0=127.0.0.1:$PLACEMENT_RAFT_PORT" # its raft port, moved too: 8201 is every default placement's
+    --listen-address 127.0.0.1 --healthz-port "$PLACEMENT_HEALTH_PORT" \
+    --initial-cluster "dapr-placement-0=127.0.0.1:$PLACEMENT_RAFT_PORT" "${LOOPBACK_FLAGS[@]}" # its raft port, moved too: 8201 is every default placement's
   scheduler_flags "$etcd"
-  start_bg scheduler "$RUN_DIR/scheduler.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/scheduler" "${SCHEDULER_FLAGS[@]}"
-  wait_port "$PLACEMENT_PORT" 30 "placement"; wait_port "$SCHEDULER_PORT" 60 "scheduler"
+  loopback_flags "$DAPR_BIN/scheduler" scheduler
+  start_bg scheduler "$RUN_DIR/scheduler.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/scheduler" "${SCHEDULER_FLAGS[@]}" "${LOOPBACK_FLAGS[@]}"
+  wait_port "$PLACEMENT_PORT" 30 "placement" placement; wait_port "$SCHEDULER_PORT" 60 "scheduler" scheduler
   local app_args=(--records "$RUN_DIR/executions.jsonl" --state-store "127.0.0.1:$REDIS_PORT")
   if [[ $MODE == crossapp ]]; then
     crossapp_up
@@ -236,7 +263,7 @@ crossapp_up() {
   sed -e "s/localhost:6380/localhost:$REDIS_B_PORT/" "$KIT/dapr/components/statestore.yaml" >"$res/statestore.yaml"
   say "crossapp: the activities' app :$APP_B_PORT, its sidecar (HTTP :$DAPR_B_HTTP, gRPC :$DAPR_B_GRPC) and its Redis :$REDIS_B_PORT"
   start_bg redis-b "$RUN_DIR/redis-b.log" redis-server --port "$REDIS_B_PORT" --bind 127.0.0.1 --save "" --appendonly no
-  wait_port "$REDIS_B_PORT" 20 "the activities' Redis"
+  wait_port "$REDIS_B_PORT" 20 "the activities' Redis" redis-b
   start_bg app-b "$RUN_DIR/app-b.log" env DAPR_GRPC_PORT="$DAPR_B_GRPC" DAPR_HTTP_PORT="$DAPR_B_HTTP" \
     "$JBANG" "$KIT/DaprApp.java" --listen 127.0.0.1 --port "$APP_B_PORT" --activity-seconds "$ACTIVITY_SECONDS" \
     --records "$RUN_DIR/executions.jsonl" --state-store "127.0.0.1:$REDIS_PORT" --workflow-grpc-port "$DAPR_GRPC"
@@ -355,7 +382,7 @@ dapr_run() { # VERSION
 dapr_main() {
   DAPR_COMMAND="./reproduce_issue.sh $*"
   MODE=kill WAIT_BEFORE_KILL=45 OUTAGE=10 OBSERVE=30 TTL=5 COST=0.03 ACTIVITY_SECONDS=10 WORKFLOWS=1
-  CONTRIB_SRC="" DURABLETASK_SRC=""
+  CONTRIB_SRC="" DURABLETASK_SRC="" RESOLVED=()
   local versions=1.15.8 src="" down=0 docker=0 matrix=0 matrix_versions="$DAPR_MATRIX_DEFAULT"
   while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -396,8 +423,10 @@ dapr_main() {
     versions="$matrix_versions"
   fi
   [[ "$versions" =~ ^[0-9]+\.[0-9]+\.[0-9]+(,[0-9]+\.[0-9]+\.[0-9]+)*$ ]] || die "--dapr-version takes versions like 1.15.8 or 1.15.8,1.16.2, got '$versions'"
+  unique_list --dapr-version "$versions"
   if [[ -n "$src" ]]; then
     [[ -d "$src" ]] || die "--dapr-src: no such folder: $src"
+    grep -qs '^module github.com/dapr/dapr$' "$src/go.mod" || die "--dapr-src: $src is not a dapr/dapr checkout (its go.mod does not say module github.com/dapr/dapr)"
     versions="src:$(cd "$src" && pwd)"
   fi
   [[ -z "$CONTRIB_SRC$DURABLETASK_SRC" || -n "$src" ]] || die "--contrib-src and --durabletask-src go with --dapr-src"
@@ -410,6 +439,19 @@ dapr_main() {
     STACK=compose
     if [[ $down == 1 ]]; then compose_dapr_down; exit 0; fi
   else
+    if [[ $down == 0 && $matrix == 0 ]]; then
+      # Every leg is built (or found cached) before anything is stopped or started. (Not the matrix's: there a
+      # release that does not build is a row that says why, and the matrix goes on.)
+      local v0 built=() b
+      IFS=, read -r -a built <<<"$versions"
+      for v0 in "${built[@]}"; do
+        dapr_resolve "$v0"
+        for b in "${RESOLVED[@]}"; do
+          [[ "${b#* }" == "$BUILT" ]] && die "--dapr-version: ${b%% *} and $v0 both run Dapr $BUILT here (the Go module proxy serves no other): each version runs once in a run"
+        done
+        RESOLVED+=("$v0 $BUILT")
+      done
+    fi
     stop_recorded "$PIDFILE"
     if [[ $down == 1 ]]; then echo "the kit's Dapr stack is down" >&2; exit 0; fi
   fi

@@ -116,6 +116,12 @@ public class BuildTests {
     }
   }
 
+  static void deleteTree(Path dir) throws IOException {
+    try (var all = Files.walk(dir)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
+  }
+
   /** A loopback server over DIR, as GitHub's release downloads are laid out. */
   static HttpServer serve(Path dir) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -152,7 +158,10 @@ public class BuildTests {
 
     Path release = Files.createTempDirectory("dapr-release");
     publish(kitBin, release.resolve("good"), version, osArch);
-    publish(kitBin, release.resolve("bad"), version, osArch);
+    Files.createDirectories(release.resolve("bad/v" + version));
+    try (var files = Files.list(release.resolve("good/v" + version))) {
+      for (Path f : files.toList()) Files.copy(f, release.resolve("bad/v" + version).resolve(f.getFileName()));
+    }
     Path daprd = release.resolve("bad/v" + version + "/daprd_" + osArch + ".tar.gz");
     byte[] bytes = Files.readAllBytes(daprd);
     bytes[bytes.length / 2] ^= 0x5a; // one byte of the archive changed; its published checksum is the original's
@@ -182,6 +191,8 @@ public class BuildTests {
       assertEquals(sha256(release.resolve("good/v" + version + "/scheduler_" + osArch + ".tar.gz")).length(), 64);
     } finally {
       server.stop(0);
+      deleteTree(release);
+      deleteTree(cache);
     }
 
     Assumptions.assumeTrue(kitBin.getParent().getFileName().toString().equals(version),

@@ -69,6 +69,10 @@ case "$1 ${2:-}" in
       [[ "$a" == *buildinfo.version=* ]] && ver="${a#*buildinfo.version=}"
       prev="$a"
     done
+    if [[ -n "${FAKE_NEEDS_GO:-}" && "${GOTOOLCHAIN:-}" != "go$FAKE_NEEDS_GO" ]]; then
+      echo "go: github.com/example/newer@v1.0.0 requires go >= $FAKE_NEEDS_GO (running go 1.26.8; GOTOOLCHAIN=local)"
+      exit 1
+    fi
     fail=0
     for need in ${FAKE_NEEDS:-}; do
       m="${need%@*}"; e="${need#*@}"
@@ -116,7 +120,7 @@ check() { # NAME CONDITION...
 # run ARGS...: the script with the stand-in; stdout in $T/out, stderr in $T/err, exit code in $rc.
 run() {
   : >"$T/go-calls.log"
-  PATH="$T/bin:$PATH" FAKE_ROOT="$T" DURABLE_KIT_CACHE="$T/kit" GONOSUMDB="" DAPR_RELEASE_URL="${RELEASE_URL:-off}" \
+  env -u GOTOOLCHAIN PATH="$T/bin:$PATH" FAKE_ROOT="$T" DURABLE_KIT_CACHE="$T/kit" GONOSUMDB="" DAPR_RELEASE_URL="${RELEASE_URL:-off}" \
     "$here/build-dapr.sh" "$@" >"$T/out" 2>"$T/err"
   rc=$?
 }
@@ -128,7 +132,8 @@ err_has() { grep -q "^error: .*$1" "$T/err"; }
 builds() { grep -c '^build ' "$T/go-calls.log"; }
 warnings() { grep -c '^WARNING: ' "$T/err"; }
 
-export FAKE_SERVED FAKE_NEEDS FAKE_UNVERIFIED FAKE_BROKEN FAKE_COMPILE_ERROR
+export FAKE_SERVED FAKE_NEEDS FAKE_UNVERIFIED FAKE_BROKEN FAKE_COMPILE_ERROR FAKE_NEEDS_GO
+FAKE_NEEDS_GO=""
 FAKE_UNVERIFIED=""; FAKE_BROKEN=""; FAKE_COMPILE_ERROR=""
 
 # --- usage and bad input
@@ -201,6 +206,14 @@ check "  ... saying so" err_has "serves no neighbour of it"
 FAKE_SERVED="github.com/dapr/dapr@v1.17.0 github.com/dapr/components-contrib@v1.16.5"
 DAPR_BUILD_MAX_ROUNDS=1 run 1.17.0
 check "DAPR_BUILD_MAX_ROUNDS=1: gives up, one error line" eval 'errors_one_line && err_has "gave up"'
+
+# --- a module that needs a newer Go: the toolchain the log names, from the Go module proxy
+rm -rf "$T/kit/dapr"
+FAKE_SERVED="github.com/dapr/dapr@v1.18.3"; FAKE_NEEDS=""; FAKE_NEEDS_GO=1.27.3
+run 1.18.3
+check "a module needs Go 1.27.3: built again with GOTOOLCHAIN=go1.27.3" eval \
+  '((rc == 0)) && (($(builds) == 2)) && grep -q "building with GOTOOLCHAIN=go1.27.3" "$T/err" && grep -q "GOTOOLCHAIN=go1.27.3" "$T/kit/dapr/1.18.3/build.log"'
+FAKE_NEEDS_GO=""
 
 # --- the 1.15 fallback
 FAKE_SERVED="github.com/dapr/dapr@v1.15.4"
@@ -293,6 +306,25 @@ else
   run 1.16.0
   check "release location unreachable: the proxy build (cached) instead, said in one line" eval \
     '((rc == 0)) && (($(builds) == 0)) && (($(grep -c "no official Dapr 1.16.0 release download" "$T/err") == 1)) && [[ "$(last_out)" == "$T/kit/dapr/1.16.0/bin" ]]'
+  # A listener whose backlog is full drops new connections, as a route that goes nowhere does: only the
+  # connect timeout ends the wait.
+  python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+fill = [socket.socket() for _ in range(3)]
+for c in fill:
+    c.setblocking(False)
+    try: c.connect(s.getsockname())
+    except BlockingIOError: pass
+print(s.getsockname()[1], flush=True)
+time.sleep(60)' >"$T/blackhole.port" &
+  blackhole_pid=$!
+  for _ in $(seq 100); do [[ -s "$T/blackhole.port" ]] && break; sleep 0.1; done
+  RELEASE_URL="http://127.0.0.1:$(cat "$T/blackhole.port")"
+  DAPR_RELEASE_CONNECT_TIMEOUT=1 run 1.16.0
+  kill "$blackhole_pid" 2>/dev/null; wait "$blackhole_pid" 2>/dev/null
+  check "release location that never answers: the connect timeout, then the proxy build, in one line" eval \
+    '((rc == 0)) && (($(grep -c "no official Dapr 1.16.0 release download (no answer" "$T/err") == 1)) && [[ "$(last_out)" == "$T/kit/dapr/1.16.0/bin" ]]'
   RELEASE_URL=off
   run --release-url "ftp://x" 1.16.0
   check "--release-url that is not http(s): one error line, exit 2" errors_one_line

@@ -196,7 +196,7 @@ if [[ -z "$src" ]]; then
       for ((p = BASH_REMATCH[1] - 1; p >= 0; p--)); do candidates+=("1.15.$p"); done
     fi
     for v in "${candidates[@]}"; do
-      if (cd "$cache" && go mod download -json "github.com/dapr/dapr@v$v" >/dev/null 2>&1); then
+      if (cd "$cache" && go mod download "github.com/dapr/dapr@v$v" >/dev/null 2>&1); then
         got="$v"; break
       fi
       ((${#candidates[@]} == 1)) || say "the Go module proxy does not serve github.com/dapr/dapr@v$v"

@@ -169,3 +169,17 @@ func TestBuildSourceOfOlderRecords(t *testing.T) {
 		}
 	}
 }
+
+func TestNewerToolchainFromAGoLog(t *testing.T) {
+	log := "go: github.com/x/y@v1.2.0 requires go >= 1.27.1 (running go 1.26.8; GOTOOLCHAIN=local)\n" +
+		"go: github.com/x/z@v1.0.0 requires go >= 1.26.2 (running go 1.26.8; GOTOOLCHAIN=local)\n"
+	if got := newerToolchain(log, ""); got != "go1.27.1" {
+		t.Fatalf("got %q", got)
+	}
+	if got := newerToolchain(log, "go1.27.3"); got != "" {
+		t.Fatalf("already newer: got %q", got)
+	}
+	if got := newerToolchain("go: something else\n", ""); got != "" {
+		t.Fatalf("no such line: got %q", got)
+	}
+}

@@ -519,9 +519,37 @@ func (x *searcher) triedText(m string) string {
 	return " " + strings.Join(x.s.Tried[m], " ")
 }
 
+var needsGoRe = regexp.MustCompile(`requires go >= ([0-9]+\.[0-9]+(?:\.[0-9]+)?) \(running go ([0-9.]+); GOTOOLCHAIN=local\)`)
+
+// newerToolchain: the Go toolchain a go log says the build needs ("module X requires go >= 1.27.1 (running
+// go 1.26.8; GOTOOLCHAIN=local)"), if it is newer than the one the build used; "" otherwise.
+func newerToolchain(log, current string) string {
+	best := ""
+	for _, m := range needsGoRe.FindAllStringSubmatch(log, -1) {
+		p := goVersionParts(m[1])
+		if p == nil {
+			continue
+		}
+		v := fmt.Sprintf("go%d.%d.%d", p[0], p[1], p[2])
+		if goNewer(v, m[2]) && (best == "" || goNewer(v, best)) && (current == "" || goNewer(v, current)) {
+			best = v
+		}
+	}
+	return best
+}
+
 // decide: after a failed attempt whose output is log, change the state for the next attempt, or fail.
 func (x *searcher) decide(log string) error {
 	s := x.s
+	// A module needs a newer Go than this one: the Go module proxy serves toolchains too (unless the
+	// user chose GOTOOLCHAIN, which is then theirs to change).
+	if os.Getenv("GOTOOLCHAIN") == "" {
+		if tc := newerToolchain(log, s.Toolchain); tc != "" {
+			s.Toolchain = tc
+			say("Dapr %s needs a newer Go than this one: building with GOTOOLCHAIN=%s, from the Go module proxy", s.Version, tc)
+			return nil
+		}
+	}
 	// The checksum database has no record of something a substitute brought in (Dapr's own go.sum
 	// covers a plain build).
 	if len(s.Subs)+len(s.Local) > 0 {
