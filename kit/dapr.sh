@@ -110,6 +110,13 @@ role_title() {
   esac
 }
 stack_alive() { # WHEN: every role's process is alive, else the run ends as an error saying which died and when
+  roles_alive "$1"
+  if ! app_healthy; then
+    sleep 0.5; roles_alive "$1" # a process just killed may not be reaped yet: name it if it died
+    dapr_fail "DaprApp stopped answering ($1)"
+  fi
+}
+roles_alive() { # WHEN
   local r pid last
   if [[ $STACK == local ]]; then
     local roles=("${STACK_ROLES[@]}")
@@ -122,7 +129,6 @@ stack_alive() { # WHEN: every role's process is alive, else the run ends as an e
       fi
     done
   fi
-  app_healthy || dapr_fail "DaprApp stopped answering ($1)"
 }
 
 # The engine's own evidence: daprd's Prometheus counters at a named moment (before-loss, after-restart,

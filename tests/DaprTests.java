@@ -422,7 +422,7 @@ public class DaprTests {
       List<String> errors = run.stderr().stream().filter(l -> l.startsWith("error:")).toList();
       assertEquals(1, errors.size(), "one error line: " + errors);
       String last = errors.get(0);
-      assertTrue(last.startsWith("error: DaprApp stopped answering"), last);
+      assertTrue(last.startsWith("error: DaprApp (pid ") && last.contains(" died by "), "the process watch names it: " + last);
       assertNull(run.summary(), "no summary path claimed on stdout");
       Path partial = Path.of(last.substring(last.indexOf("partial results in ") + "partial results in ".length()));
       var s = Cli.readJson(partial, DaprReport.Summary.class);
