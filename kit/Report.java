@@ -768,12 +768,14 @@ public class Report implements Callable<Integer> {
     public Integer call() throws IOException {
       List<BenchmarkRun> runs = new ArrayList<>();
       List<BenchmarkRow> rows = new ArrayList<>();
+      int failedOriginals = 0;
       if (!Files.isDirectory(dir)) throw new Cli.Fail("no such folder: " + dir);
       try (Stream<Path> subs = Files.list(dir)) {
         for (Path sub : (Iterable<Path>) subs.sorted()::iterator) {
           String name = sub.getFileName().toString();
           if (name.matches("r\\d+-(original|kit)") && Files.exists(sub.resolve("run.json"))) runs.add(Cli.readJson(sub.resolve("run.json"), BenchmarkRun.class));
           else if (name.matches("n\\d+")) rows.add(row(sub));
+          else if (name.matches("r\\d+-original-failed-\\d+")) failedOriginals++;
         }
       }
       if (!runs.isEmpty()) {
@@ -782,6 +784,10 @@ public class Report implements Callable<Integer> {
           throw new Cli.Fail("the side-by-side benchmark under " + dir + " lacks the original's or the kit's runs");
         }
         String md = sideBySide(runs);
+        if (failedOriginals > 0) {
+          md += "\n" + failedOriginals + " run(s) of the original were not measured: its own start_workflows.py (every start in flight at once) "
+              + "did not start every workflow on the busy machine (its SDK's RPC timeout); each was run again (r<N>-original-failed-<k>/).\n";
+        }
         Cli.writeFile(dir.resolve("benchmark.md"), md);
         Cli.writeFile(dir.resolve("benchmark.csv"), BENCHMARK_CSV_HEADER + "\n" + String.join("\n", runs.stream().map(Report::csvLine).toList()) + "\n");
         System.out.print(md);
