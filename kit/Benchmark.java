@@ -119,7 +119,12 @@ public class Benchmark implements Callable<Integer> {
       try (var c = connection) {
         c.connect();
         String scope = "WorkflowId STARTS_WITH " + Temporal.quote(idPrefix);
-        awaitClosed(c, scope);
+        try {
+          awaitClosed(c, scope);
+        } catch (NotAllStarted e) {
+          System.err.println("error: " + e.getMessage());
+          return NOT_ALL_STARTED;
+        }
         List<WorkflowExecutionInfo> infos = c.list(scope);
         if (infos.size() != count) throw new Cli.Fail("the server lists " + infos.size() + " workflows with ids " + idPrefix + "*, not the " + count + " started");
         List<Loss.History> histories = histories(c, infos);
@@ -128,11 +133,28 @@ public class Benchmark implements Callable<Integer> {
       }
     }
 
+    /** Exit code of a run whose starter did not start every workflow (the script runs it again): not a measurement. */
+    static final int NOT_ALL_STARTED = 3;
+
+    static final class NotAllStarted extends RuntimeException {
+      NotAllStarted(String m) {
+        super(m);
+      }
+    }
+
     void awaitClosed(Temporal.Connection c, String scope) throws InterruptedException {
-      long began = System.currentTimeMillis();
+      long began = System.currentTimeMillis(), lastTotal = -1, totalSince = began;
       while (true) {
         long total = c.count(scope), running = c.count(scope + " AND ExecutionStatus = 'Running'");
         if (total >= count && running == 0) return;
+        long now = System.currentTimeMillis();
+        if (total != lastTotal) {
+          lastTotal = total;
+          totalSince = now;
+        } else if (total < count && now - totalSince > 30_000) {
+          // The starter has ended (this runs after it): what is not visible 30 s later was never started.
+          throw new NotAllStarted(kit + " round " + round + ": only " + total + " of " + count + " workflows were started");
+        }
         if (System.currentTimeMillis() - began > maxWait * 1000) {
           throw new Cli.Fail(kit + " round " + round + ": " + total + " of " + count + " workflows visible, " + running + " still running after " + maxWait + " s");
         }

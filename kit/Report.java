@@ -415,10 +415,13 @@ public class Report implements Callable<Integer> {
 
   // --------------------------------------------------------------------------------------- matrix
 
-  /** One cell of the version matrix: which CLI (and the server it embeds), which SDK, fix off or on. */
-  public record Cell(String cli, String server, String sdk, String mode, Boolean capability, Loss.Summary summary) {}
+  /**
+   * One cell of the version matrix: which CLI (and the server it embeds) or official release (kind cluster), which
+   * SDK, fix off or on, and for a cluster release that has it the fan-out flag (null where not set).
+   */
+  public record Cell(String cli, String server, String sdk, String mode, Boolean capability, Loss.Summary summary, String kind, String fanOut) {}
 
-  @Command(name = "matrix", mixinStandardHelpOptions = true, description = "Reads DIR/<cell>/summary.json (cells named cli-<V>_sdk-<V>_<off|on>) and writes DIR/matrix.md, matrix.csv and matrix.png.")
+  @Command(name = "matrix", mixinStandardHelpOptions = true, description = "Reads DIR/<cell>/summary.json (cells named cli-<V>_sdk-<V>_<off|on>, or cluster-<V>_sdk-<V>_<off|on>[_fanout-<off|on>]) and writes DIR/matrix.md, matrix.csv and matrix.png.")
   static class Matrix implements Callable<Integer> {
     @Parameters(index = "0", description = "the matrix run's folder") Path dir;
 
@@ -428,7 +431,8 @@ public class Report implements Callable<Integer> {
       Cli.writeFile(dir.resolve("matrix.md"), matrixMarkdown(cells));
       Cli.writeFile(dir.resolve("matrix.csv"), matrixCsv(cells));
       Map<String, Charts.Series> bars = new LinkedHashMap<>();
-      for (Cell c : cells) bars.computeIfAbsent("fix " + c.mode(), k -> new Charts.Series()).add(c.cli() + " / SDK " + c.sdk(), c.summary().lostPct(), c.summary().lostPctCi95());
+      for (Cell c : cells) bars.computeIfAbsent("fix " + c.mode() + (c.fanOut() == null ? "" : ", fan-out " + c.fanOut()), k -> new Charts.Series())
+          .add((c.kind().equals("cli") ? c.cli() : "cluster " + c.cli()) + " / SDK " + c.sdk(), c.summary().lostPct(), c.summary().lostPctCi95());
       Charts.lostByCategory(dir.resolve("matrix.png"), "Lost activity tasks by server (CLI) and Java SDK", bars);
       System.out.print(matrixMarkdown(cells));
       System.out.println("\nMatrix: " + dir.resolve("matrix.md") + ", " + dir.resolve("matrix.csv") + "; chart: " + dir.resolve("matrix.png"));
@@ -436,7 +440,7 @@ public class Report implements Callable<Integer> {
     }
   }
 
-  static final Pattern CELL = Pattern.compile("cli-([^_]+)_sdk-([^_]+)_(off|on)");
+  static final Pattern CELL = Pattern.compile("(cli|cluster)-([^_]+)_sdk-([^_]+)_(off|on)(?:_fanout-(off|on))?");
 
   static List<Cell> cells(Path dir) {
     List<Cell> cells = new ArrayList<>();
@@ -447,16 +451,17 @@ public class Report implements Callable<Integer> {
         if (!m.matches() || !Files.isRegularFile(f)) continue;
         Loss.Summary s = read(f);
         var v = s.versions();
-        if (v == null || v.workerSdkVersion() == null || !v.workerSdkVersion().equals(m.group(2))) {
-          throw new Cli.Fail(sub.getFileName() + " asked for Java SDK " + m.group(2) + " but its chaos worker ran " + (v == null ? "an unknown SDK" : v.workerSdkVersion()));
+        if (v == null || v.workerSdkVersion() == null || !v.workerSdkVersion().equals(m.group(3))) {
+          throw new Cli.Fail(sub.getFileName() + " asked for Java SDK " + m.group(3) + " but its chaos worker ran " + (v == null ? "an unknown SDK" : v.workerSdkVersion()));
         }
-        cells.add(new Cell(m.group(1), v.serverVersion(), v.workerSdkVersion(), m.group(3), v.pollCompleteOnShutdown(), s));
+        cells.add(new Cell(m.group(2), v.serverVersion(), v.workerSdkVersion(), m.group(4), v.pollCompleteOnShutdown(), s, m.group(1), m.group(5)));
       }
     } catch (IOException e) {
       throw new Cli.Fail("cannot read " + dir + ": " + e.getMessage());
     }
     if (cells.isEmpty()) throw new Cli.Fail("no matrix cells (cli-<V>_sdk-<V>_<off|on>/summary.json) under " + dir);
-    cells.sort(Comparator.comparing((Cell c) -> versionKey(c.cli())).thenComparing(c -> versionKey(c.sdk())).thenComparing(Cell::mode));
+    cells.sort(Comparator.comparing(Cell::kind).thenComparing(c -> versionKey(c.cli())).thenComparing(c -> versionKey(c.sdk())).thenComparing(Cell::mode)
+        .thenComparing(c -> String.valueOf(c.fanOut())));
     return cells;
   }
 
@@ -476,11 +481,12 @@ public class Report implements Callable<Integer> {
   }
 
   static String matrixMarkdown(List<Cell> cells) {
-    StringBuilder md = new StringBuilder("| Temporal CLI | server | Java SDK (measured) | fix flag | capability advertised | started | lost % (95% CI) | lost per restart "
-        + "| lost: never received / received, not run / incomplete | restarts that sent ShutdownWorker | polls with a worker instance key |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    StringBuilder md = new StringBuilder("| Temporal CLI (dev server) or release (cluster) | server (measured) | Java SDK (measured) | fix flag | fan-out flag | capability advertised | started | lost % (95% CI) | lost per restart "
+        + "| lost: never received / received, not run / incomplete | restarts that sent ShutdownWorker | polls with a worker instance key |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
-      md.append(String.format("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |%n", c.cli(), c.server() == null ? "?" : c.server(), c.sdk(), c.mode(),
+      md.append(String.format("| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |%n", c.kind().equals("cli") ? "CLI " + c.cli() : "cluster " + c.cli(),
+          c.server() == null ? "?" : c.server(), c.sdk(), c.mode(), c.fanOut() == null ? "-" : c.fanOut(),
           c.capability() == null ? "?" : c.capability(), s.started(), rate(s) + (s.incomplete() == null ? "" : " INCOMPLETE"),
           s.restarts() == null || s.restarts().lostPerRestart() == null ? "-" : String.format("%.3f", s.restarts().lostPerRestart()),
           s.lostWhere() == null ? "-" : s.lostWhere().neverReceived() + " / " + s.lostWhere().receivedNotRun() + " / " + s.lostWhere().incomplete(),
@@ -492,7 +498,7 @@ public class Report implements Callable<Integer> {
 
   static String matrixCsv(List<Cell> cells) {
     StringBuilder csv = new StringBuilder("cli,server,sdk,fix_flag,capability,started,lost,lost_pct,ci95_low,ci95_high,restarts_while_queued,lost_per_restart,"
-        + "lost_never_received,lost_received_not_run,lost_side_incomplete,restarts,restarts_that_sent_shutdown_worker,polls,polls_without_key\n");
+        + "lost_never_received,lost_received_not_run,lost_side_incomplete,restarts,restarts_that_sent_shutdown_worker,polls,polls_without_key,server_kind,fan_out\n");
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
       var w = s.lostWhere();
@@ -502,7 +508,8 @@ public class Report implements Callable<Integer> {
           s.restarts() == null || s.restarts().lostPerRestart() == null ? "" : "" + s.restarts().lostPerRestart(),
           w == null ? "" : "" + w.neverReceived(), w == null ? "" : "" + w.receivedNotRun(), w == null ? "" : "" + w.incomplete(),
           sw == null ? "" : "" + sw.restarts(), sw == null ? "" : "" + sw.restartsThatSentIt(),
-          sw == null ? "" : "" + s.wire().polls(), sw == null ? "" : "" + s.wire().instanceKeys().pollsWithoutKey())).append('\n');
+          sw == null ? "" : "" + s.wire().polls(), sw == null ? "" : "" + s.wire().instanceKeys().pollsWithoutKey(),
+          c.kind().equals("cli") ? "dev" : "cluster", c.fanOut() == null ? "" : c.fanOut())).append('\n');
     }
     return csv.toString();
   }
@@ -775,12 +782,14 @@ public class Report implements Callable<Integer> {
     public Integer call() throws IOException {
       List<BenchmarkRun> runs = new ArrayList<>();
       List<BenchmarkRow> rows = new ArrayList<>();
+      int failedOriginals = 0;
       if (!Files.isDirectory(dir)) throw new Cli.Fail("no such folder: " + dir);
       try (Stream<Path> subs = Files.list(dir)) {
         for (Path sub : (Iterable<Path>) subs.sorted()::iterator) {
           String name = sub.getFileName().toString();
           if (name.matches("r\\d+-(original|kit)") && Files.exists(sub.resolve("run.json"))) runs.add(Cli.readJson(sub.resolve("run.json"), BenchmarkRun.class));
           else if (name.matches("n\\d+")) rows.add(row(sub));
+          else if (name.matches("r\\d+-original-failed-\\d+")) failedOriginals++;
         }
       }
       if (!runs.isEmpty()) {
@@ -789,6 +798,10 @@ public class Report implements Callable<Integer> {
           throw new Cli.Fail("the side-by-side benchmark under " + dir + " lacks the original's or the kit's runs");
         }
         String md = sideBySide(runs);
+        if (failedOriginals > 0) {
+          md += "\n" + failedOriginals + " run(s) of the original were not measured: its own start_workflows.py (every start in flight at once) "
+              + "did not start every workflow on the busy machine (its SDK's RPC timeout); each was run again (r<N>-original-failed-<k>/).\n";
+        }
         Cli.writeFile(dir.resolve("benchmark.md"), md);
         Cli.writeFile(dir.resolve("benchmark.csv"), BENCHMARK_CSV_HEADER + "\n" + String.join("\n", runs.stream().map(Report::csvLine).toList()) + "\n");
         System.out.print(md);
