@@ -333,7 +333,7 @@ public class Report implements Callable<Integer> {
     public record Lost(int lost, int started, double pct, List<Double> ci95, Double perBusyRestart) {}
 
     /** When each lost task was handed over, against the shutdown of the incarnation it went to. */
-    public record Handovers(int beforeShutdown, int duringShutdown, int afterShutdown, int unplaced) {}
+    public record Handovers(int beforeShutdown, int duringShutdown, int afterShutdown, int unplaced, List<Long> msFromShutdownCall) {}
 
     /** An incarnation reduced to what the figures need (input only: never written). */
     public record Incarnation(long startMs, Long shutdownBeginMs, Long shutdownMs) {}
@@ -483,11 +483,18 @@ public class Report implements Callable<Integer> {
       java.util.function.ToDoubleFunction<Pooled> mean = p -> p.runs().stream().map(f).filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
       md.append(String.format("| CPU: %s | %s | %s | %s |%n", part.getKey(), each.apply(o), each.apply(k), ratio(mean.applyAsDouble(k), mean.applyAsDouble(o))));
     }
+    md.append(String.format("| lost tasks: hand-over from the shutdown call, ms (p10 / median / p90) | %s | %s | |%n", offsets(o), offsets(k)));
     md.append(String.format("| load average before each run | %s | %s | |%n", o.each(r -> r.run().load() == null ? "?" : String.format("%.2f", r.run().load())),
         k.each(r -> r.run().load() == null ? "?" : String.format("%.2f", r.run().load()))));
     md.append("\nTimes: each run's figure, then the ratio of the means (below 1: the kit is faster). Runs alternate original, kit, original, kit "
         + "on one server, so a change in the machine's load falls on both.\n");
     return md.toString();
+  }
+
+  static String offsets(Pooled p) {
+    List<Long> all = new ArrayList<>();
+    for (BenchmarkRun r : p.runs()) if (r.handovers().msFromShutdownCall() != null) all.addAll(r.handovers().msFromShutdownCall());
+    return all.isEmpty() ? "-" : pct(all, 0.1) + " / " + pct(all, 0.5) + " / " + pct(all, 0.9);
   }
 
   static String figure(String name, Pooled o, Pooled k, java.util.function.ToDoubleFunction<BenchmarkRun> f, String format) {

@@ -122,7 +122,7 @@ public class BenchmarkTests {
     var incs = List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L), new Report.BenchmarkRun.Incarnation(110, 210L, 10L),
         new Report.BenchmarkRun.Incarnation(220, 320L, 20L), new Report.BenchmarkRun.Incarnation(330, null, null));
     var r = Report.BenchmarkRun.of(new Report.BenchmarkRun.Run("kit", 1, 1.5, "sdk", "p-", 1, 0.1), 100, 2.5, 150, 300, incs, 4,
-        new Report.BenchmarkRun.Handovers(2, 1, 1, 0));
+        new Report.BenchmarkRun.Handovers(2, 1, 1, 0, List.of(-5L, 2L, 7L, 20L)));
     assertEquals(1, r.busy().restarts(), "only the shutdown that began between the first and the last hand-over");
     assertEquals(0.15, r.busy().seconds());
     assertEquals(3, r.shutdown().count());
@@ -169,12 +169,12 @@ public class BenchmarkTests {
   void theReportNeedsBothKits() throws Exception {
     Path dir = Files.createTempDirectory("bench");
     var r = Report.BenchmarkRun.of(new Report.BenchmarkRun.Run("kit", 1, 1.0, "sdk", "p-", 1, 0.1), 10, 1, 0, 1000,
-        List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L)), 0, new Report.BenchmarkRun.Handovers(0, 0, 0, 0));
+        List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L)), 0, new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()));
     Cli.writeJson(dir.resolve("r1-kit/run.json"), r);
     int rc = Cli.run(new Report(), new String[] {"benchmark", dir.toString()});
     assertEquals(2, rc, "only the kit's runs: not a comparison");
     var o = Report.BenchmarkRun.of(new Report.BenchmarkRun.Run("original", 1, 1.0, "temporalio==1.18.1", "q-", 1, 0.1), 10, 2, 0, 2000,
-        List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)), 1, new Report.BenchmarkRun.Handovers(1, 0, 0, 0));
+        List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)), 1, new Report.BenchmarkRun.Handovers(1, 0, 0, 0, List.of(-3L)));
     Cli.writeJson(dir.resolve("r1-original/run.json"), o);
     assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
     String md = Files.readString(dir.resolve("benchmark.md"));
