@@ -1,13 +1,20 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Workflows.java
+// Jackson before the SDK: the first version named wins, and the SDK's own Jackson is older than ours.
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
+//DEPS org.slf4j:slf4j-simple:2.0.17
+//DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
+//DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
+//SOURCES Workflows.java kit/Temporal.java kit/WireTap.java
 // Restarting ten times a second is start-up work over and over: the C1 compiler and the serial
 // collector leave the second core to the server (measured: shorter restart cycles on 2 cores).
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 
 // The chaos worker: N activity workers, each restarted gracefully every INTERVAL seconds (±10%).
-// Every restart is written to <events>/restarts-<pid>.jsonl and every activity execution begun to
-// <events>/executions-<pid>.jsonl; the accounting reads both to explain each lost task.
+// Every restart is written to <events>/restarts-<pid>.jsonl, every activity execution begun to
+// <events>/executions-<pid>.jsonl, and every PollActivityTaskQueue and ShutdownWorker call, as this process saw
+// it on the wire, to <events>/wire-<pid>.jsonl; the accounting reads them to explain each lost task.
 
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.WorkerFactory;
@@ -83,6 +90,8 @@ public class ActivityWorker implements Callable<Integer> {
   private final AtomicLong restarts = new AtomicLong();
   private volatile String fatal;
   private WorkerFactoryOptions factoryOptions;
+  /** One record per poll: buffered, flushed by the watchdog every 100 ms and at exit (kit/WireTap.java). */
+  private Events.BufferedLines wireLog;
 
   public static void main(String[] args) {
     System.exit(Cli.run(new ActivityWorker(), args));
@@ -99,6 +108,8 @@ public class ActivityWorker implements Callable<Integer> {
     factoryOptions = factoryOptions(shutdownCheckInterval);
 
     long pid = ProcessHandle.current().pid();
+    wireLog = new Events.BufferedLines(events.resolve("wire-" + pid + ".jsonl"));
+    connection.intercept(new WireTap(wireLog));
     WorkflowClient client = connection.client("activity-worker@" + pid, Temporal.Connection.NO_WORKER_HEARTBEATS);
     var restartLog = new Cli.JsonLines(events.resolve("restarts-" + pid + ".jsonl"));
     var executionLog = new Cli.JsonLines(events.resolve("executions-" + pid + ".jsonl"));
@@ -121,6 +132,7 @@ public class ActivityWorker implements Callable<Integer> {
       stopping.set(true);
       restartLog.close();
       executionLog.close();
+      wireLog.close();
     }));
 
     var watchdog = new Thread(this::watch, "hang-watchdog");
@@ -141,6 +153,8 @@ public class ActivityWorker implements Callable<Integer> {
     log.info("Stopped after {} restarts.", restarts.get());
     restartLog.close();
     executionLog.close();
+    wireLog.close();
+    if (fatal == null) fatal = wireLog.failure();
     if (fatal != null) throw new Cli.Fail(fatal);
     return 0;
   }
@@ -179,6 +193,7 @@ public class ActivityWorker implements Callable<Integer> {
       shutdownsUnderWay.remove(k);
       boolean hung = underWay.reportedHung().get();
       say(k, r, "shutdown returned (took %.3f s)%s", (shutdownEnded - shutdownBegan) / 1000.0, hung ? " AFTER HANGING" : "");
+      wireLog.flush(); // this incarnation's wire records reach the disk before its restart record does
       try {
         restartLog.append(new Events.Restart(identity, k, r, started, shutdownBegan, shutdownEnded, graceful, hung));
       } catch (Cli.Fail e) {
@@ -186,8 +201,9 @@ public class ActivityWorker implements Callable<Integer> {
         stopping.set(true);
         return;
       }
-      if (executionLog.failure() != null) {
-        fatal = executionLog.failure();
+      String failure = executionLog.failure() != null ? executionLog.failure() : wireLog.failure();
+      if (failure != null) {
+        fatal = failure;
         stopping.set(true);
         return;
       }
@@ -229,6 +245,7 @@ public class ActivityWorker implements Callable<Integer> {
       } catch (InterruptedException e) {
         return;
       }
+      wireLog.flush();
       long now = System.currentTimeMillis();
       for (Shutdown s : shutdownsUnderWay.values()) {
         if (now - s.beganMs() > limitMs && s.reportedHung().compareAndSet(false, true)) {

@@ -2,13 +2,14 @@
 //JAVA 17+
 //DEPS io.dapr:dapr-sdk-workflows:1.16.1
 //DEPS io.javalin:javalin:6.7.0
-//SOURCES kit/Cli.java kit/Orphans.java
+//SOURCES kit/Cli.java kit/Orphans.java kit/StateStore.java kit/InstanceChecks.java
 
-// The Dapr half (main.py of the original): an HTTP app with the seed's Hello World workflow, 10 rounds of
-// 3 parallel activities with the retry policy Diagrid suggested. Each activity execution first asks
-// whether its workflow instance still exists, and writes down the answer and why: an execution counts as
-// orphaned only when the sidecar says "no such instance" twice and the state store holds none of the
-// instance's keys. GET /stats gives the app's own counts; --records keeps one JSON line per execution.
+// The Dapr half (main.py of the original), shaped like dapr/java-sdk's workflow examples: the workflow,
+// the activity and the HTTP routes, each its own class with what it needs passed in, and the workflow
+// runtime in try-with-resources. The seed's Hello World workflow runs Orphans.ROUNDS rounds of
+// Orphans.PARALLEL parallel activities with the retry policy Diagrid suggested. Each activity execution
+// first asks (kit/InstanceChecks) whether its workflow instance still exists and writes down the answer
+// and why; GET /stats gives the app's own counts; --records keeps one JSON line per execution.
 //
 // SDK: io.dapr:dapr-sdk-workflows 1.16.1 (Maven Central has no 1.15 final); it drives 1.15 sidecars too.
 
@@ -20,18 +21,10 @@ import io.dapr.workflows.WorkflowStub;
 import io.dapr.workflows.WorkflowTaskOptions;
 import io.dapr.workflows.WorkflowTaskRetryPolicy;
 import io.dapr.workflows.client.DaprWorkflowClient;
-import io.dapr.workflows.client.WorkflowInstanceStatus;
 import io.dapr.workflows.runtime.WorkflowRuntime;
 import io.dapr.workflows.runtime.WorkflowRuntimeBuilder;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import java.io.BufferedInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,14 +55,23 @@ public class DaprApp implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8999", description = "HTTP port (default: ${DEFAULT-VALUE})")
   int port;
 
+  @Option(names = "--listen", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only; the Compose container needs 0.0.0.0)")
+  String listen;
+
   @Option(names = "--activity-seconds", defaultValue = "10", description = "How long an activity with a live workflow runs (default: ${DEFAULT-VALUE})")
   double activitySeconds;
 
   @Option(names = "--records", description = "Append one JSON line per activity execution here (what it found, and why it was classified so)")
   Path records;
 
-  @Option(names = "--state-store", description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
+  @Option(names = "--state-store", converter = Cli.HostPort.class, description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
   String stateStore;
+
+  @Option(names = "--activity-app-id", description = "Run the workflow's activities on this other Dapr app (cross-app activities, as Dapr 1.18's remote activity reminders carry their results back; default: this app)")
+  String activityAppId;
+
+  @Option(names = "--workflow-grpc-port", description = "The gRPC port of the sidecar that holds the workflows, for the activity's checks when it runs in another app than its workflow (default: this app's sidecar)")
+  Integer workflowGrpcPort;
 
   // Before the logger: slf4j-simple reads its settings once, when the first logger is made.
   static {
@@ -89,22 +91,25 @@ public class DaprApp implements Callable<Integer> {
   public Integer call() throws Exception {
     if (port < 1 || port > 65535) throw new Cli.Fail("--port must be 1-65535, got " + port);
     Cli.nonNegative(activitySeconds, "--activity-seconds");
-    Checks checks = new Checks(new DaprWorkflowClient(), StateStore.of(stateStore), records == null ? null : new Cli.JsonLines(records));
-    HelloActivity.checks = checks;
-    HelloActivity.sleepSeconds = activitySeconds;
+    if (workflowGrpcPort != null && (workflowGrpcPort < 1 || workflowGrpcPort > 65535)) throw new Cli.Fail("--workflow-grpc-port must be 1-65535, got " + workflowGrpcPort);
+    DaprWorkflowClient client = new DaprWorkflowClient();
+    // An activity of another app asks the workflow's own sidecar whether its instance still exists.
+    DaprWorkflowClient asks = workflowGrpcPort == null ? client
+        : new DaprWorkflowClient(new io.dapr.config.Properties(Map.of("dapr.grpc.port", String.valueOf(workflowGrpcPort))));
+    InstanceChecks checks = new InstanceChecks(asks, StateStore.of(stateStore), records == null ? null : new Cli.JsonLines(records));
     try (WorkflowRuntime runtime = new WorkflowRuntimeBuilder()
-        .registerWorkflow(HelloWorkflow.class)
-        .registerActivity(HelloActivity.NAME, new HelloActivity())
+        .registerWorkflow(new HelloWorkflow(activityAppId))
+        .registerActivity(HelloActivity.NAME, new HelloActivity(checks, activitySeconds))
         .build()) {
       runtime.start(false); // reconnects by itself when the sidecar comes back
-      Javalin app = new Routes(checks).register(Routes.create());
+      Javalin app = new Routes(client, checks).register(Routes.create());
       try {
-        app.start("0.0.0.0", port);
+        app.start(listen, port);
       } catch (RuntimeException e) {
-        throw new Cli.Fail("cannot listen on port " + port + ": " + Cli.firstLine(e.getMessage()));
+        throw new Cli.Fail("cannot listen on " + listen + ":" + port + ": " + Cli.firstLine(e.getMessage()));
       }
-      log.info("DaprApp on http://localhost:{} (sidecar gRPC port {}, state store {})", port,
-          System.getenv().getOrDefault("DAPR_GRPC_PORT", "50001"), stateStore == null ? "not checked" : stateStore);
+      log.info("DaprApp on http://{}:{} (sidecar gRPC port {}, state store {}, {})", listen, port,
+          System.getenv().getOrDefault("DAPR_GRPC_PORT", "50001"), stateStore == null ? "not checked" : stateStore, checks.sdkVersion);
       new CountDownLatch(1).await(); // serves until the process is stopped
     }
     return 0;
@@ -112,8 +117,15 @@ public class DaprApp implements Callable<Integer> {
 
   // ----------------------------------------------------------------------------------- workflow
 
-  /** 10 rounds of 3 parallel activities, with the retry policy of the seed. */
+  /** Orphans.ROUNDS rounds of Orphans.PARALLEL parallel activities, with the retry policy of the seed. */
   public static class HelloWorkflow implements Workflow {
+    final String activityAppId;
+
+    /** activityAppId: the app whose activities it calls (null: its own). */
+    HelloWorkflow(String activityAppId) {
+      this.activityAppId = activityAppId;
+    }
+
     @Override
     public WorkflowStub create() {
       return ctx -> {
@@ -125,12 +137,12 @@ public class DaprApp implements Callable<Integer> {
             .setMaxRetryInterval(Duration.ofSeconds(10))
             .setRetryTimeout(Duration.ofSeconds(100))
             .build();
-        WorkflowTaskOptions options = new WorkflowTaskOptions(retry);
+        WorkflowTaskOptions options = activityAppId == null ? new WorkflowTaskOptions(retry) : new WorkflowTaskOptions(retry, activityAppId);
         // The activity context carries no workflow instance id, so it travels in the input.
         String id = ctx.getInstanceId();
-        for (int round = 1; round <= 10; round++) {
+        for (int round = 1; round <= Orphans.ROUNDS; round++) {
           List<Task<String>> tasks = new ArrayList<>();
-          for (int i = 0; i < 3; i++) tasks.add(ctx.callActivity(HelloActivity.NAME, id, options, String.class));
+          for (int i = 0; i < Orphans.PARALLEL; i++) tasks.add(ctx.callActivity(HelloActivity.NAME, id, options, String.class));
           ctx.allOf(tasks).await();
           if (!ctx.isReplaying()) ctx.getLogger().info("Workflow {} finished round {}", id, round);
         }
@@ -142,8 +154,13 @@ public class DaprApp implements Callable<Integer> {
   /** The expensive call of the original (an LLM call, say): first it records whether its workflow still exists. */
   public static class HelloActivity implements WorkflowActivity {
     static final String NAME = "hello_world_activity";
-    static volatile Checks checks;
-    static volatile double sleepSeconds = 10;
+    final InstanceChecks checks;
+    final double sleepSeconds;
+
+    HelloActivity(InstanceChecks checks, double sleepSeconds) {
+      this.checks = checks;
+      this.sleepSeconds = sleepSeconds;
+    }
 
     @Override
     public Object run(WorkflowActivityContext ctx) {
@@ -164,155 +181,18 @@ public class DaprApp implements Callable<Integer> {
     }
   }
 
-  // ------------------------------------------------------------------------------------- checks
-
-  /** Asks the sidecar and the state store about an instance, classifies, and keeps the app's own counts. */
-  static final class Checks {
-    final DaprWorkflowClient client;
-    final StateStore store;
-    final Cli.JsonLines records;
-    final Map<String, Orphans.Counts> perInstance = new ConcurrentHashMap<>();
-    volatile Orphans.Counts total = Orphans.Counts.ZERO;
-    volatile Long lastOrphanedMs;
-
-    Checks(DaprWorkflowClient client, StateStore store, Cli.JsonLines records) {
-      this.client = client;
-      this.store = store;
-      this.records = records;
-    }
-
-    record Look(Orphans.Answer answer, WorkflowInstanceStatus status, String detail) {}
-
-    /**
-     * One look. A missing instance has two shapes by version: 1.15 throws "no such instance exists";
-     * 1.16 and later answer with an empty name and id. Any other error is no answer at all.
-     */
-    Look look(String id) {
-      try {
-        WorkflowInstanceStatus s = client.getInstanceState(id, false);
-        if (s == null || blank(s.getName()) || blank(s.getInstanceId())) return new Look(Orphans.Answer.MISSING, null, "empty reply");
-        return new Look(Orphans.Answer.FOUND, s, String.valueOf(s.getRuntimeStatus()));
-      } catch (RuntimeException e) {
-        String m = Cli.firstLine(String.valueOf(e.getMessage()));
-        if (m.contains("no such instance exists")) return new Look(Orphans.Answer.MISSING, null, m);
-        return new Look(Orphans.Answer.ERROR, null, m);
-      }
-    }
-
-    Orphans.Execution record(String id) {
-      long began = System.currentTimeMillis();
-      Look first = look(id), second = null;
-      Integer keys = null;
-      if (first.answer() == Orphans.Answer.MISSING) {
-        sleep(200); // a second look, a moment later: a transient answer does not make an orphan
-        second = look(id);
-        if (second.answer() == Orphans.Answer.MISSING && store != null) keys = store.keysOf(id);
-      }
-      Orphans.Execution e = Orphans.classify(id, began, first.answer(), second == null ? null : second.answer(), keys,
-          first.detail() + (second == null ? "" : " / " + second.detail()));
-      // The record is written before the count moves, under one lock: whoever reads /stats and then the
-      // records finds at least as many records as counted.
-      synchronized (this) {
-        if (records != null) {
-          try {
-            records.append(e);
-          } catch (Cli.Fail f) {
-            System.out.println("error: " + f.getMessage()); // the verdict sees the records and /stats disagree
-          }
-        }
-        total = total.plus(e.kind());
-        perInstance.merge(id, Orphans.Counts.ZERO.plus(e.kind()), (a, b) -> a.plus(e.kind()));
-        if (e.kind() == Orphans.Kind.ORPHANED) lastOrphanedMs = began;
-      }
-      return e;
-    }
-
-    synchronized Orphans.Stats stats() {
-      return new Orphans.Stats(total, new java.util.TreeMap<>(perInstance), lastOrphanedMs);
-    }
-  }
-
-  /** Just enough of Redis's protocol to count an instance's actor-state keys (appId||actorType||instanceId||key). */
-  record StateStore(String host, int port) {
-    static StateStore of(String hostPort) {
-      if (hostPort == null) return null;
-      int colon = hostPort.lastIndexOf(':');
-      try {
-        return new StateStore(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
-      } catch (RuntimeException e) {
-        throw new Cli.Fail("--state-store takes HOST:PORT, got '" + hostPort + "'");
-      }
-    }
-
-    /** The number of keys naming this instance as the workflow actor's id, or -1 when Redis cannot be read. */
-    int keysOf(String instanceId) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(host, port), 2000);
-        s.setSoTimeout(2000);
-        OutputStream out = s.getOutputStream();
-        InputStream in = new BufferedInputStream(s.getInputStream());
-        String cursor = "0";
-        int keys = 0;
-        do {
-          send(out, "SCAN", cursor, "MATCH", "*||" + instanceId + "||*", "COUNT", "1000");
-          List<Object> reply = (List<Object>) read(in);
-          cursor = (String) reply.get(0);
-          keys += ((List<?>) reply.get(1)).size();
-        } while (!cursor.equals("0"));
-        return keys;
-      } catch (IOException | RuntimeException e) {
-        return -1;
-      }
-    }
-
-    static void send(OutputStream out, String... words) throws IOException {
-      StringBuilder sb = new StringBuilder("*" + words.length + "\r\n");
-      for (String w : words) sb.append('$').append(w.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(w).append("\r\n");
-      out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-      out.flush();
-    }
-
-    static Object read(InputStream in) throws IOException {
-      int type = in.read();
-      String line = readLine(in);
-      switch (type) {
-        case '*': {
-          int n = Integer.parseInt(line);
-          List<Object> items = new ArrayList<>();
-          for (int i = 0; i < n; i++) items.add(read(in));
-          return items;
-        }
-        case '$': {
-          int n = Integer.parseInt(line);
-          if (n < 0) return null;
-          byte[] b = in.readNBytes(n + 2);
-          return new String(b, 0, n, StandardCharsets.UTF_8);
-        }
-        case '+': case ':': return line;
-        default: throw new IOException("Redis said: " + line);
-      }
-    }
-
-    static String readLine(InputStream in) throws IOException {
-      StringBuilder sb = new StringBuilder();
-      for (int c; (c = in.read()) != '\r'; ) {
-        if (c < 0) throw new IOException("connection closed");
-        sb.append((char) c);
-      }
-      in.read(); // \n
-      return sb.toString();
-    }
-  }
-
   // -------------------------------------------------------------------------------------- routes
 
   /** The HTTP API of the original; the client's mistakes are 4xx with a one-line JSON error. */
   static final class Routes {
     static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
-    final Checks checks;
+    final DaprWorkflowClient client;
+    final InstanceChecks checks;
     final Set<String> scheduled = ConcurrentHashMap.newKeySet();
 
-    Routes(Checks checks) {
+    /** Both null: no workflow runtime behind the routes (a test of the HTTP side alone). */
+    Routes(DaprWorkflowClient client, InstanceChecks checks) {
+      this.client = client;
       this.checks = checks;
     }
 
@@ -326,7 +206,7 @@ public class DaprApp implements Callable<Integer> {
       app.get("/health", ctx -> ctx.json(Map.of("status", "healthy", "message", "DaprApp is running", "timestamp", Instant.now().toString())));
       app.post("/workflow/hello", this::start);
       app.get("/workflow/{id}", this::instance);
-      app.get("/stats", ctx -> ctx.json(checks == null ? new Orphans.Stats(Orphans.Counts.ZERO, Map.of(), null) : checks.stats()));
+      app.get("/stats", ctx -> ctx.json(checks == null ? new Orphans.Stats(Orphans.Counts.ZERO, Map.of(), null, InstanceChecks.sdkVersion()) : checks.stats()));
       app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal error: " + Cli.firstLine(e.getMessage())));
       return app;
     }
@@ -365,8 +245,8 @@ public class DaprApp implements Callable<Integer> {
         return;
       }
       try {
-        checks.client.scheduleNewWorkflow(HelloWorkflow.class, null, id);
-        checks.client.waitForInstanceStart(id, Duration.ofSeconds(30), false); // the SDK's own wait
+        client.scheduleNewWorkflow(HelloWorkflow.class, null, id);
+        client.waitForInstanceStart(id, Duration.ofSeconds(30), false); // the SDK's own wait
       } catch (TimeoutException e) {
         error(ctx, 504, "the workflow was scheduled but did not start within 30 s");
         return;
@@ -388,7 +268,7 @@ public class DaprApp implements Callable<Integer> {
         error(ctx, 503, "the workflow runtime is not running");
         return;
       }
-      Checks.Look l = checks.look(id);
+      InstanceChecks.Look l = checks.look(id);
       switch (l.answer()) {
         case MISSING -> ctx.status(404).json(Map.of("instance_id", id, "error", "workflow instance not found"));
         case ERROR -> error(ctx, 502, "the sidecar did not answer: " + l.detail());
@@ -405,18 +285,6 @@ public class DaprApp implements Callable<Integer> {
 
     static void error(Context ctx, int status, String message) {
       ctx.status(status).json(Map.of("error", message));
-    }
-  }
-
-  static boolean blank(String s) {
-    return s == null || s.isEmpty();
-  }
-
-  static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -1,34 +1,32 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Workflows.java kit/Report.java kit/Charts.java
+// Jackson before the SDK: the first version named wins, and the SDK's own Jackson is older than ours.
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
+//DEPS org.slf4j:slf4j-simple:2.0.17
+//DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
+//DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
+//DEPS org.knowm.xchart:xchart:3.8.8
+//SOURCES Workflows.java kit/Temporal.java kit/Accounting.java kit/Report.java kit/Charts.java kit/Server.java
 // Start-up is most of a short run: C1, the serial GC and a class-data archive (jbang --cds) cut what is ours of 1,000 starts to about 1 s; the rest is the server (README, benchmark).
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds*=off
 //CDS
 
-// Starts COUNT HelloWorkflows and, with --wait, stays until every one has closed, then explains each:
-// completed, lost (with the worker it was handed to), failed for another reason, or still running.
-// The wait asks the server's visibility store about this run only; histories are fetched only for the
-// workflows that did not complete, and the workers' records are read incrementally.
+// Starts COUNT HelloWorkflows (as the original start_workflows.py did) and, with --wait, hands the run to
+// kit/Accounting.java, which stays until every one has closed and explains each: completed, lost (with the
+// worker it was handed to), failed for another reason, or still running.
 
 import io.temporal.api.common.v1.WorkflowType;
-import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.taskqueue.v1.TaskQueue;
-import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
 import io.temporal.common.converter.DefaultDataConverter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +91,12 @@ public class StartWorkflows implements Callable<Integer> {
   @Option(names = "-n", description = "Recorded in the summary: how many chaos workers were started")
   Integer workers;
 
+  @Option(names = "--cli-version", description = "Recorded in the summary and report.md: the Temporal CLI release that runs the dev server")
+  String cliVersion;
+
+  @Option(names = "--command", description = "Recorded in report.md: the command that started this run (default: this StartWorkflows command line)")
+  String command;
+
   @Mixin Temporal.Connection connection;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -105,26 +109,9 @@ public class StartWorkflows implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(StartWorkflows.class);
   private static final int MAX_COUNT = 1_000_000;
 
-  /** Filled as the run goes, so a Ctrl-C or a dead server still leaves a partial summary of what is known. */
-  private final Map<String, Loss.Outcome> outcomes = new ConcurrentHashMap<>();
-  private final List<Loss.Explained> explained = new ArrayList<>();
-  private final AtomicReference<Path> written = new AtomicReference<>();
-  private Events.Records records;
-  /** Histories of failed workflows, fetched while the run drains so the verdict need not wait for them. */
-  private final Map<String, Future<Loss.History>> histories = new ConcurrentHashMap<>();
-  private ExecutorService historyPool;
-  /**
-   * Every closed workflow of this run, as visibility lists it, gathered while the run drains: a closed workflow
-   * never changes, so each poll lists only what closed since a little before the newest close seen, and the
-   * verdict need not list 10,000 workflows at the end (about 4 s on the dev server).
-   */
-  private final Map<String, WorkflowExecutionInfo> closed = new HashMap<>();
-  private java.util.Set<String> runIds;
-  private long newestCloseMs, lastClosedLookMs;
-  /** Visibility records are written after the close, not always in close order: look this far back each time. */
-  private static final long CLOSE_ORDER_SLACK_MS = 5_000;
-  private Double startSeconds, drainSeconds;
-  private long firstStartMs, lastCloseMs, lastWorkMs;
+  /** How long the start RPCs took, and when the first was sent: the accounting counts the drain from there. */
+  private Double startSeconds;
+  private long firstStartMs;
 
   public static void main(String[] args) {
     var command = new StartWorkflows();
@@ -140,25 +127,14 @@ public class StartWorkflows implements Callable<Integer> {
     connection.connect();
     List<String> ids = ids(runId, count);
     if (!accountOnly) start(ids);
-    if (!wait) {
-      if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Loss.Started(runId, ids.size(), Cli.round(startSeconds, 3)));
-      return 0;
-    }
+    // start.json says every workflow was started: the orchestrator waits for it (never for a log line).
+    if (!accountOnly && spec.commandLine().getParseResult().hasMatchedOption("--out")) Cli.writeJson(out.resolve("start.json"), new Loss.Started(runId, ids.size(), Cli.round(startSeconds, 3)));
+    if (!wait) return 0;
 
-    records = new Events.Records(events);
-    runIds = new java.util.HashSet<>(ids);
-    ids.forEach(id -> outcomes.put(id, Loss.Outcome.RUNNING));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (written.get() == null) writeSummary("interrupted before every workflow was accounted for", null);
-    }));
-    historyPool = Executors.newFixedThreadPool(16);
-    try {
-      awaitAll(ids);
-      account(ids);
-    } finally {
-      historyPool.shutdownNow();
-    }
-    Path summary = writeSummary(null, (System.currentTimeMillis() - lastCloseMs) / 1000.0);
+    if (command == null) command = "StartWorkflows " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    var setup = new Loss.Setup(runId, taskQueue, activityTaskQueue, interval, workers, activityTimeout, activitySleep, heartbeatTimeout, command);
+    var run = new Accounting.Run(setup, events, out, maxWait, ids, startSeconds, firstStartMs, cliVersion);
+    Path summary = new Accounting(connection, run).run();
     System.out.print(Report.render(Cli.readJson(summary, Loss.Summary.class)));
     System.out.println("Summary: " + summary);
     return 0;
@@ -257,160 +233,6 @@ public class StartWorkflows implements Callable<Integer> {
     } catch (RuntimeException e) {
       // a server without this visibility query: nothing to warn about
     }
-  }
-
-  private String scope() {
-    return "TaskQueue = " + Temporal.quote(taskQueue) + " AND WorkflowId STARTS_WITH " + Temporal.quote("hello-" + runId + "-");
-  }
-
-  /** Polls the run's counts until every workflow is visible and none is running. */
-  private void awaitAll(List<String> ids) throws InterruptedException {
-    long began = System.currentTimeMillis(), lastAnswer = began, lastProgress = 0;
-    while (true) {
-      long now = System.currentTimeMillis();
-      long total = -1, running = -1;
-      try {
-        total = connection.count(scope());
-        running = connection.count(scope() + " AND ExecutionStatus = 'Running'");
-        lastAnswer = now;
-      } catch (RuntimeException e) {
-        if (!Temporal.unreachable(e)) throw new Cli.Fail("the server refused the visibility query for this run: " + Cli.firstLine(e.getMessage()));
-        if (now - lastAnswer > 15_000) {
-          Path p = writeSummary("the Temporal server stopped answering; statuses unknown for the workflows still shown as running", null);
-          throw new Cli.Fail("the Temporal server at " + connection.target() + " stopped answering for 15 s; partial results in " + p);
-        }
-      }
-      records.refresh(); // keeps the final read small
-      boolean allClosed = total >= ids.size() && running == 0;
-      if (allClosed || now - lastClosedLookMs >= 1_000) collectClosed(now);
-      if (running > 0) checkWorkersAlive();
-      if (running >= 0 && (now - lastProgress >= 5_000 || allClosed)) {
-        lastProgress = now;
-        log.info("Closed {}/{}, {} still running", Math.max(0, Math.min(total, ids.size()) - running), ids.size(), running);
-      }
-      if (allClosed) return;
-      if (maxWait > 0 && now - began > maxWait * 1000) {
-        Path p = writeSummary("--max-wait of " + maxWait + " s passed with " + running + " workflows still running", null);
-        throw new Cli.Fail(running + " workflows still running after --max-wait " + maxWait + " s; partial results in " + p);
-      }
-      Thread.sleep(250);
-    }
-  }
-
-  /**
-   * Chaos workers on this run's queue that all died (a crash, a failed record write) would leave the run
-   * waiting forever: that is an error with a partial summary, not a wait.
-   */
-  private void checkWorkersAlive() {
-    var mine = records.configs().stream().filter(c -> activityTaskQueue.equals(c.taskQueue())).toList();
-    if (mine.isEmpty() || mine.stream().anyMatch(c -> ProcessHandle.of(c.pid()).map(ProcessHandle::isAlive).orElse(false))) return;
-    String pids = mine.stream().map(c -> String.valueOf(c.pid())).reduce((a, b) -> a + ", " + b).orElse("");
-    Path p = writeSummary("the chaos worker process(es) " + pids + " on '" + activityTaskQueue + "' stopped before every workflow closed", null);
-    throw new Cli.Fail("the chaos worker process(es) " + pids + " stopped before every workflow closed (see their log); partial results in " + p);
-  }
-
-  /**
-   * Adds what closed since the last look to {@link #closed}, and starts fetching the history of each that did not
-   * complete (a closed history never changes), so that at 10,000 workflows the verdict waits for neither.
-   */
-  private void collectClosed(long now) {
-    lastClosedLookMs = now;
-    String query = scope() + " AND ExecutionStatus != 'Running'";
-    if (newestCloseMs > 0) query += " AND CloseTime >= " + Temporal.quote(java.time.Instant.ofEpochMilli(newestCloseMs - CLOSE_ORDER_SLACK_MS).toString());
-    try {
-      for (WorkflowExecutionInfo i : connection.list(query)) {
-        String id = i.getExecution().getWorkflowId();
-        if (!runIds.contains(id) || closed.putIfAbsent(id, i) != null) continue;
-        newestCloseMs = Math.max(newestCloseMs, Temporal.millis(i.getCloseTime()));
-        if (i.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) historyOf(i);
-      }
-    } catch (RuntimeException e) {
-      // the final accounting lists whatever is missing; a dead server is caught by the counts
-    }
-  }
-
-  private Future<Loss.History> historyOf(WorkflowExecutionInfo i) {
-    return histories.compute(i.getExecution().getWorkflowId() + "/" + i.getExecution().getRunId(), (k, f) -> {
-      // A fetch that failed (a passing server error) is made again, not remembered.
-      if (f != null && !(f.isDone() && (f.isCancelled() || failed(f)))) return f;
-      return historyPool.submit(() -> connection.history(i.getExecution().getWorkflowId(), i.getExecution().getRunId(), i.getStatus()));
-    });
-  }
-
-  private static boolean failed(Future<?> f) {
-    try {
-      f.get();
-      return false;
-    } catch (Exception e) {
-      return true;
-    }
-  }
-
-  /** Every closed workflow's status from visibility; the history of each that did not complete, classified. */
-  private void account(List<String> ids) throws Exception {
-    Map<String, WorkflowExecutionInfo> infos = closed;
-    // A record visibility wrote later than the look-back allowed for: then, and only then, list them all.
-    if (!closed.keySet().containsAll(ids)) {
-      infos = new HashMap<>();
-      for (WorkflowExecutionInfo i : connection.list(scope())) infos.put(i.getExecution().getWorkflowId(), i);
-    }
-    List<WorkflowExecutionInfo> failed = new ArrayList<>();
-    for (String id : ids) {
-      WorkflowExecutionInfo i = infos.get(id);
-      if (i == null) throw new Cli.Fail("workflow " + id + " is not in the server's visibility store although it was started");
-      lastCloseMs = Math.max(lastCloseMs, Temporal.millis(i.getCloseTime()));
-      if (firstStartMs == 0 || Temporal.millis(i.getStartTime()) < firstStartMs) firstStartMs = Temporal.millis(i.getStartTime());
-      if (i.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
-        outcomes.put(id, Loss.Outcome.COMPLETED);
-        lastWorkMs = Math.max(lastWorkMs, Temporal.millis(i.getCloseTime()));
-      } else {
-        failed.add(i);
-      }
-    }
-    // Draining begins when both the work and a worker are there (a start-only run may precede the workers).
-    long firstWorker = records.configs().stream().filter(c -> activityTaskQueue.equals(c.taskQueue()))
-        .mapToLong(Events.WorkerConfig::startedMs).min().orElse(firstStartMs);
-    drainSeconds = (lastCloseMs - Math.max(firstStartMs, firstWorker)) / 1000.0;
-    // Read after every workflow closed: an execution record is written when the activity begins, before its
-    // workflow can close, so by now every record that will ever exist for these workflows is on disk.
-    records.refresh();
-    for (WorkflowExecutionInfo i : failed) {
-      Loss.History h;
-      try {
-        h = historyOf(i).get();
-      } catch (java.util.concurrent.ExecutionException e) {
-        Path p = writeSummary("the history of " + i.getExecution().getWorkflowId() + " could not be read", null);
-        throw new Cli.Fail("the history of " + i.getExecution().getWorkflowId() + " could not be read: " + Cli.firstLine(e.getCause().getMessage())
-            + "; partial results in " + p);
-      }
-      Loss.Explained e = Loss.classify(h, records);
-      synchronized (explained) {
-        explained.add(e);
-      }
-      outcomes.put(e.workflowId(), e.outcome());
-      // Work was queued until the last task was handed out: a lost task's timeout tail is idle time.
-      if (e.handedMs() != null) lastWorkMs = Math.max(lastWorkMs, e.handedMs());
-    }
-  }
-
-  /** Written at the end, and also on Ctrl-C or a dead server, so nothing measured is lost. */
-  private synchronized Path writeSummary(String incomplete, Double verdictLatency) {
-    Path file = out.resolve("summary.json");
-    String workerSdk = records == null ? null : records.configs().stream()
-        .filter(c -> activityTaskQueue.equals(c.taskQueue())).map(Events.WorkerConfig::sdkVersion).reduce((a, b) -> b).orElse(null);
-    List<Loss.Explained> snapshot;
-    synchronized (explained) {
-      snapshot = List.copyOf(explained);
-    }
-    var setup = new Loss.Setup(runId, taskQueue, activityTaskQueue, interval, workers, activityTimeout, activitySleep, heartbeatTimeout);
-    var timing = new Loss.Timing(startSeconds == null ? null : Cli.round(startSeconds, 3), drainSeconds == null ? null : Cli.round(drainSeconds, 3),
-        verdictLatency == null ? null : Cli.round(verdictLatency, 3));
-    var s = Loss.summarize(setup, Map.copyOf(outcomes), snapshot, records == null ? Events.Records.of(List.of(), false) : records,
-        connection.versions(workerSdk), timing, firstStartMs, lastWorkMs > 0 ? lastWorkMs : lastCloseMs > 0 ? lastCloseMs : System.currentTimeMillis(), incomplete);
-    Cli.writeJson(file, s);
-    written.set(file);
-    if (s.incomplete() != null && incomplete == null) throw new Cli.Fail(s.incomplete() + "; partial results in " + file);
-    return file;
   }
 
   public static List<String> ids(String runId, int count) {

@@ -1,6 +1,12 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Workflows.java
+// Jackson before the SDK: the first version named wins, and the SDK's own Jackson is older than ours.
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
+//DEPS org.slf4j:slf4j-simple:2.0.17
+//DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
+//DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
+//SOURCES Workflows.java kit/Temporal.java
 // C1 and the serial GC leave the second core to the server (measured: less CPU per workflow task).
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 

@@ -1,7 +1,8 @@
 //DEPS org.knowm.xchart:xchart:3.8.8
 
 // PNG charts where people would rather look than read: lost % with its 95% interval (the sweep, the
-// version matrix), and orphaned executions over time (the Dapr runs). Rendered headless with XChart.
+// version matrix), orphaned executions over time (the Dapr runs), and each lost task's last poll and shutdown
+// on one time axis. Plain numbers in, no engine's types, so any report can draw. Rendered headless with XChart.
 
 import java.awt.Color;
 import java.io.IOException;
@@ -29,12 +30,13 @@ public final class Charts {
     final List<Object> xs = new ArrayList<>();
     final List<Double> ys = new ArrayList<>(), los = new ArrayList<>(), his = new ArrayList<>();
 
-    public Series add(Object x, Loss.Summary s) {
-      if (s.lostPct() == null) return this; // an incomplete run has no rate to draw
+    /** A rate of null (an incomplete run) has nothing to draw and adds no point. */
+    public Series add(Object x, Double pct, List<Double> ci95) {
+      if (pct == null || ci95 == null) return this;
       xs.add(x);
-      ys.add(s.lostPct());
-      los.add(s.lostPctCi95().get(0));
-      his.add(s.lostPctCi95().get(1));
+      ys.add(pct);
+      los.add(ci95.get(0));
+      his.add(ci95.get(1));
       return this;
     }
   }
@@ -106,6 +108,37 @@ public final class Charts {
       chart.addSeries(m.getKey(), new double[] {m.getValue(), m.getValue()}, new double[] {0, top}).setMarker(SeriesMarkers.NONE)
           .setLineStyle(new java.awt.BasicStroke(1.5f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
     }
+    save(chart, png);
+  }
+
+  /**
+   * One row per item (top to bottom, labelled at the left), each series a set of (x, row) points, and a vertical
+   * line at x = 0: e.g. each lost task's events around its hand-over.
+   */
+  public static void rows(Path png, String title, String xTitle, List<String> rowLabels, Map<String, double[][]> series) {
+    int n = rowLabels.size();
+    double lo = 0, hi = 0;
+    for (double[][] xy : series.values()) for (double x : xy[0]) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+    double span = Math.max(1, hi - lo), labelX = lo - 0.2 * span;
+    XYChart chart = new XYChartBuilder().width(1100).height(Math.max(360, 130 + 24 * n)).title(title).xAxisTitle(xTitle).build();
+    chart.getStyler().setYAxisMin(-0.5).setYAxisMax(n - 0.5).setXAxisMin(lo - 0.4 * span).setXAxisMax(hi + 0.05 * span);
+    chart.getStyler().setYAxisTicksVisible(false).setPlotGridHorizontalLinesVisible(false);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal)
+        .setChartBackgroundColor(Color.WHITE).setMarkerSize(9);
+    var markers = new org.knowm.xchart.style.markers.Marker[] {SeriesMarkers.CIRCLE, SeriesMarkers.DIAMOND, SeriesMarkers.SQUARE,
+        SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.CROSS, SeriesMarkers.PLUS, SeriesMarkers.OVAL};
+    chart.addSeries("0 = the hand-over", new double[] {0, 0}, new double[] {-0.5, n - 0.5}).setMarker(SeriesMarkers.NONE).setLineColor(Color.GRAY);
+    int k = 0;
+    for (var e : series.entrySet()) {
+      double[][] xy = e.getValue();
+      if (xy[0].length == 0) continue;
+      double[] flipped = new double[xy[1].length];
+      for (int i = 0; i < flipped.length; i++) flipped[i] = n - 1 - xy[1][i];
+      XYSeries s = chart.addSeries(e.getKey(), xy[0], flipped);
+      s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerColor(PALETTE[k % PALETTE.length]).setMarker(markers[k % markers.length]);
+      k++;
+    }
+    for (int i = 0; i < n; i++) chart.addAnnotation(new org.knowm.xchart.AnnotationText(rowLabels.get(i), labelX, n - 1 - i, false));
     save(chart, png);
   }
 

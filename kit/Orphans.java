@@ -6,6 +6,8 @@
 // and the state store no longer holds a key of the instance. Anything less is recorded, with why, and
 // not counted.
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,13 +16,33 @@ import java.util.TreeMap;
 public final class Orphans {
   private Orphans() {}
 
+  /** The seed's Hello World workflow: ROUNDS rounds of PARALLEL activities at once (DaprApp runs it, the verdict allows for it). */
+  public static final int ROUNDS = 10, PARALLEL = 3;
+
+  /** The fix lets each orphaned activity run once more: PARALLEL per workflow, and no more. */
+  public static long allowance(int workflows) {
+    return (long) PARALLEL * workflows;
+  }
+
   /** One answer of the sidecar to "what is the state of instance X?". */
   public enum Answer {
     FOUND,
     /** The instance does not exist: 1.15's "no such instance exists", or 1.16+'s empty reply. */
     MISSING,
     /** No usable answer (sidecar down, timeout, another error): tells nothing either way. */
-    ERROR
+    ERROR;
+
+    // One spelling for every enum the kit writes: lower case, as the README, the printout and the Temporal
+    // summary have it; the upper case of older files still reads.
+    @JsonValue
+    public String json() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static Answer of(String s) {
+      return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+    }
   }
 
   public enum Kind {
@@ -31,7 +53,17 @@ public final class Orphans {
     /** The checks disagreed (a transient "missing", or the state store still holds the instance). */
     UNCONFIRMED,
     /** The sidecar gave no usable answer. */
-    UNKNOWN
+    UNKNOWN;
+
+    @JsonValue
+    public String json() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static Kind of(String s) {
+      return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+    }
   }
 
   /**
@@ -80,7 +112,8 @@ public final class Orphans {
     public static final Counts ZERO = new Counts(0, 0, 0, 0, 0);
   }
 
-  public record Stats(Counts total, Map<String, Counts> perInstance, Long lastOrphanedMs) {}
+  /** daprSdk: the io.dapr SDK version the app runs, as the SDK itself says (null: the app could not tell). */
+  public record Stats(Counts total, Map<String, Counts> perInstance, Long lastOrphanedMs, String daprSdk) {}
 
   // ------------------------------------------------------------------------------------ verdict
 
@@ -95,21 +128,35 @@ public final class Orphans {
      */
     INCONCLUSIVE,
     /** No orphaned execution at all after the loss. */
-    NONE
+    NONE;
+
+    @JsonValue
+    public String json() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static Verdict of(String s) {
+      return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+    }
   }
 
   /**
    * The rule, from the orphaned executions' times in the observation window [fromMs, toMs]. The fix lets
-   * each orphaned activity run once more (3 run in parallel per workflow), so more than 3 per workflow,
-   * still arriving in the window's last third, is a loop; none in the last third is a stop; and up to 3 a
-   * workflow that are still arriving could be either.
+   * each orphaned activity run once more (PARALLEL run at once per workflow), so more than the allowance,
+   * still arriving in the window's last third, is a loop; none in the last third is a stop; and no more
+   * than the allowance, still arriving, could be either.
    */
   public static Verdict verdict(List<Long> orphanedMs, long fromMs, long toMs, int workflows) {
     long inWindow = orphanedMs.stream().filter(t -> t >= fromMs && t <= toMs).count();
-    long late = lastThird(orphanedMs, fromMs, toMs);
+    return decide(inWindow, lastThird(orphanedMs, fromMs, toMs), allowance(workflows));
+  }
+
+  /** The one rule behind both verdicts (the app's executions, the engine's reminders): counts in, verdict out. */
+  public static Verdict decide(long inWindow, long inLastThird, long allowance) {
     if (inWindow == 0) return Verdict.NONE;
-    if (late == 0) return Verdict.STOPS;
-    return inWindow > 3L * workflows ? Verdict.LOOPS : Verdict.INCONCLUSIVE;
+    if (inLastThird == 0) return Verdict.STOPS;
+    return inWindow > allowance ? Verdict.LOOPS : Verdict.INCONCLUSIVE;
   }
 
   public static long lastThird(List<Long> orphanedMs, long fromMs, long toMs) {
@@ -145,7 +192,9 @@ public final class Orphans {
   public static final Map<String, String> SIDECAR_WORDING = new TreeMap<>(Map.of(
       "run_activity_no_such_instance", "(?=.*run-activity)(?=.*no such instance exists)",
       "actor_not_found_reporting_result", "workflow actor instance not found when reporting activity result",
-      "state_purged_ignoring_event", "cannot add event to workflow as state has been purged"));
+      "state_purged_ignoring_event", "cannot add event to workflow as state has been purged",
+      // 1.18.0-1.18.2's cross-app path (dapr/dapr#10332): a queued activity result fired at a purged workflow
+      "activity_result_no_such_instance", "(?=.*activity-result)(?=.*no such instance exists)"));
 
   public static Map<String, Long> countWording(List<String> lines) {
     Map<String, Long> counts = new TreeMap<>();

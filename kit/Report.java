@@ -1,6 +1,10 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Cli.java Events.java Loss.java Charts.java
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
+//DEPS org.slf4j:slf4j-simple:2.0.17
+//DEPS org.knowm.xchart:xchart:3.8.8
+//SOURCES Cli.java Events.java Loss.java Wire.java Charts.java
 
 // Turns the Temporal runs' summary.json files into what the seed printed by hand: the bug next to the
 // fix, the loss-rate tables by restart interval with a 95% interval each, the version matrix, the
@@ -26,7 +30,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "Report",
     mixinStandardHelpOptions = true,
-    subcommands = {Report.Compare.class, Report.Sweep.class, Report.Matrix.class, Report.HangCases.class, Report.Benchmark.class},
+    subcommands = {Report.Compare.class, Report.Sweep.class, Report.Matrix.class, Report.MatrixCell.class, Report.HangCases.class, Report.Benchmark.class},
     description = "Summaries of several Temporal runs side by side (reproduce_issue.sh calls it).")
 public class Report implements Callable<Integer> {
   public static void main(String[] args) {
@@ -75,9 +79,13 @@ public class Report implements Callable<Integer> {
         s.setup().workers() == null ? "?" : s.setup().workers(), r == null ? 0 : r.whileWorkQueued(),
         r == null || r.lostPerRestart() == null ? "" : String.format(", %.3f lost per restart", r.lostPerRestart())));
     for (Loss.Explained l : s.lostTasks()) {
-      sb.append(String.format("  LOST %s: handed to %s %s, then timed out start-to-close%n", l.workflowId(), l.identity(),
-          l.msFromShutdownBegin() != null ? signedMs(l.msFromShutdownBegin()) + " its shutdown began" : "(no restart record for that identity)"));
+      var inc = l.incarnation();
+      sb.append(String.format("  LOST %s: handed to %s %s, then timed out start-to-close%s%n", l.workflowId(), l.handover().identity(),
+          inc != null ? signedMs(inc.msFromShutdownBegin()) + " its shutdown began" : "(no restart record for that identity)",
+          l.wire() == null ? "" : "; " + l.wire().describe()));
     }
+    if (s.lostWhere() != null && s.lost() > 0) sb.append("  ").append(lostWhereLine(s.lostWhere())).append('\n');
+    if (s.wire() != null) sb.append("  ").append(shutdownWorkerLine(s.wire().shutdownWorker())).append('\n');
     int shown = 0;
     for (Loss.Explained o : s.failedOtherDetails()) {
       if (shown++ == 20) {
@@ -90,12 +98,189 @@ public class Report implements Callable<Integer> {
     return sb.toString();
   }
 
+  static String lostWhereLine(Wire.LostWhere w) {
+    return String.format("lost where: %d never received (no poll of the incarnation returned it), %d received, not run, %d incomplete",
+        w.neverReceived(), w.receivedNotRun(), w.incomplete());
+  }
+
+  static String shutdownWorkerLine(Wire.ShutdownWorker w) {
+    if (w.calls() == 0) return String.format("ShutdownWorker: sent by none of %d restarts", w.restarts());
+    return String.format("ShutdownWorker: sent by %d of %d restarts, %d calls, answered in %d ms (p50), %d ms (max); answers %s",
+        w.restartsThatSentIt(), w.restarts(), w.calls(), w.msP50(), w.msMax(), w.answers());
+  }
+
+  // ------------------------------------------------------------------------------- one run's report
+
+  /** report.md beside a run's summary.json: what a user pastes into an upstream issue. */
+  public static String runReport(Loss.Summary s, String chartFile) {
+    var v = s.versions();
+    var setup = s.setup();
+    StringBuilder md = new StringBuilder("# Activity tasks lost on graceful worker restarts: run " + s.runId() + "\n\n");
+    md.append("| what | measured |\n|---|---|\n");
+    md.append(row("Temporal CLI (dev server)", v == null || v.cliVersion() == null ? "not ours (given with --address)" : v.cliVersion()));
+    md.append(row("server", v == null || v.serverVersion() == null ? "unknown (did not answer)" : v.serverVersion()));
+    md.append(row("Java SDK of the chaos worker", v == null || v.workerSdkVersion() == null ? "unknown" : v.workerSdkVersion()));
+    md.append(row("namespace capability workerPollCompleteOnShutdown", modeLine(s)));
+    md.append(row("chaos workers, restart interval", (setup.workers() == null ? "?" : setup.workers()) + " x every " + (setup.interval() == null ? "?" : setup.interval()) + " s (±10%)"));
+    md.append(row("activity start-to-close timeout, sleep", setup.activityTimeout() + " s, " + setup.activitySleep() + " s"));
+    md.append("\nCommand:\n\n```\n").append(setup.command() == null ? "(not recorded)" : setup.command()).append("\n```\n\n## Result\n\n");
+    md.append("| started | completed | lost | failed other | running | lost % (95% CI) | restarts while work was queued | lost per restart |\n|---|---|---|---|---|---|---|---|\n");
+    var r = s.restarts();
+    md.append(String.format("| %d | %d | %d | %d | %d | %s | %s | %s |%n", s.started(), s.completed(), s.lost(), s.failedOther(), s.running(), rate(s),
+        r == null ? "?" : r.whileWorkQueued(), r == null || r.lostPerRestart() == null ? "-" : String.format("%.3f", r.lostPerRestart())));
+    if (s.incomplete() != null) md.append("\n**Incomplete:** ").append(s.incomplete()).append('\n');
+    md.append(wireSection(s, chartFile));
+    var e = s.environment();
+    md.append("\n## Environment\n\n");
+    md.append(e == null ? "not recorded\n" : "OS " + e.os() + ", " + e.cores() + " cores, Java " + e.java() + "\n");
+    return md.toString();
+  }
+
+  private static String row(String what, Object value) {
+    return "| " + what + " | " + value + " |\n";
+  }
+
+  /** Where the lost tasks died, ShutdownWorker, the instance keys, and the first lost tasks with their evidence. */
+  private static String wireSection(Loss.Summary s, String chartFile) {
+    StringBuilder md = new StringBuilder("\n## Where the lost tasks died (the worker's side of the wire)\n\n");
+    if (s.wire() == null) return md.append("No wire records: the chaos worker did not record its polls.\n").toString();
+    var w = s.lostWhere();
+    md.append("| lost | never received | received, not run | incomplete |\n|---|---|---|---|\n");
+    md.append(String.format("| %d | %d | %d | %d |%n%n", s.lost(), w.neverReceived(), w.receivedNotRun(), w.incomplete()));
+    md.append(shutdownWorkerLine(s.wire().shutdownWorker())).append(".\n\n");
+    var k = s.wire().instanceKeys();
+    md.append(String.format("Worker instance keys: %d incarnations polled (%,d polls), %d distinct keys, %d incarnations sharing a key, "
+        + "%d polls without a key; %d ShutdownWorker calls carried their polls' key, %d another.%n", k.incarnationsPolling(), s.wire().polls(),
+        k.distinctKeys(), k.incarnationsSharingAKey(), k.pollsWithoutKey(), k.shutdownCallsMatchingTheirPolls(), k.shutdownCallsWithOtherKey()));
+    if (s.lostTasks().isEmpty()) return md.toString();
+    if (chartFile != null) md.append("\n![each lost task's last poll and shutdown](").append(chartFile).append(")\n");
+    md.append("\n### First lost tasks, with their evidence\n");
+    s.lostTasks().stream().sorted(Comparator.comparing(Loss.Explained::handedMs, Comparator.nullsLast(Comparator.naturalOrder()))).limit(5)
+        .forEach(l -> md.append(evidence(l)));
+    return md.toString();
+  }
+
+  static String evidence(Loss.Explained l) {
+    StringBuilder md = new StringBuilder("\n- `" + l.workflowId() + "` (run `" + l.runId() + "`): " + (l.wire() == null ? "no side" : l.wire().describe()) + "\n");
+    long t0 = l.handedMs();
+    md.append("  - history: ActivityTaskStarted for `").append(l.handover().identity()).append("` at ").append(java.time.Instant.ofEpochMilli(t0))
+        .append(l.timeout() == null ? "" : ", timed out " + l.timeout().type() + " " + rel(l.timeout().atMs(), t0)).append('\n');
+    var inc = l.incarnation();
+    if (inc != null) md.append("  - restart record: started ").append(rel(inc.startMs(), t0)).append(", shutdown began ").append(rel(inc.shutdownBeginMs(), t0))
+        .append(", shutdown returned ").append(rel(inc.shutdownEndMs(), t0)).append('\n');
+    var side = l.wire();
+    if (side != null && side.poll() != null) {
+      var p = side.poll();
+      md.append("  - poll: sent ").append(rel(p.sentMs(), t0)).append(", closed ").append(rel(p.closedMs(), t0)).append(" (").append(p.status())
+          .append(p.task() == null ? ", empty" : ", carried " + p.task().workflowId() + " attempt " + p.task().attempt()).append("), worker instance key ")
+          .append(p.workerInstanceKey() == null ? "none" : "`" + p.workerInstanceKey() + "`").append('\n');
+    }
+    if (side != null && side.shutdownWorker() != null) {
+      var c = side.shutdownWorker();
+      md.append("  - ShutdownWorker: sent ").append(rel(c.sentMs(), t0)).append(", answered ").append(rel(c.answeredMs(), t0)).append(" (").append(c.status()).append(")\n");
+    } else if (side != null && side.where() != Wire.Where.INCOMPLETE) {
+      md.append("  - ShutdownWorker: not sent by this incarnation\n");
+    }
+    return md.toString();
+  }
+
+  /** A time as ms from the hand-over. */
+  private static String rel(Long ms, long handedMs) {
+    return ms == null ? "?" : (ms - handedMs >= 0 ? "+" : "") + (ms - handedMs) + " ms";
+  }
+
+  /** Each lost task on one row, its events as ms from the hand-over: the picture of where it died. */
+  public static void wireChart(Path png, Loss.Summary s) {
+    List<Loss.Explained> lost = s.lostTasks().stream().filter(l -> l.handedMs() != null)
+        .sorted(Comparator.comparing(Loss.Explained::handedMs)).limit(40).toList();
+    List<String> rows = new ArrayList<>();
+    Map<String, List<double[]>> points = new LinkedHashMap<>();
+    for (String name : List.of("poll sent", "poll closed", "shutdown began", "ShutdownWorker sent", "ShutdownWorker answered", "shutdown returned")) {
+      points.put(name, new ArrayList<>());
+    }
+    for (Loss.Explained l : lost) {
+      int y = rows.size();
+      rows.add(l.workflowId().replaceFirst("^hello-.*-", "#") + " " + (l.wire() == null ? "?" : l.wire().where().key()));
+      long t0 = l.handedMs();
+      var side = l.wire();
+      if (side != null && side.poll() != null) {
+        points.get("poll sent").add(new double[] {side.poll().sentMs() - t0, y});
+        points.get("poll closed").add(new double[] {side.poll().closedMs() - t0, y});
+      }
+      if (l.incarnation() != null) {
+        points.get("shutdown began").add(new double[] {l.incarnation().shutdownBeginMs() - t0, y});
+        points.get("shutdown returned").add(new double[] {l.incarnation().shutdownEndMs() - t0, y});
+      }
+      if (side != null && side.shutdownWorker() != null) {
+        points.get("ShutdownWorker sent").add(new double[] {side.shutdownWorker().sentMs() - t0, y});
+        points.get("ShutdownWorker answered").add(new double[] {side.shutdownWorker().answeredMs() - t0, y});
+      }
+    }
+    Map<String, double[][]> series = new LinkedHashMap<>();
+    points.forEach((name, ps) -> {
+      double[][] xy = new double[2][ps.size()];
+      for (int i = 0; i < ps.size(); i++) {
+        xy[0][i] = ps.get(i)[0];
+        xy[1][i] = ps.get(i)[1];
+      }
+      series.put(name, xy);
+    });
+    Charts.rows(png, "Each lost task: its incarnation's last poll and shutdown, ms from the server's hand-over (0)", "ms from the hand-over",
+        rows, series);
+  }
+
   static String signedMs(long ms) {
     return ms < 0 ? (-ms) + " ms before" : ms + " ms after";
   }
 
   static Loss.Summary read(Path p) {
     return Cli.readJson(p, Loss.Summary.class);
+  }
+
+  // ------------------------------------------------------------------------- compare's input, checked
+
+  /** The fields without which a file is not a run's summary (the others may be absent: nulls are not written). */
+  static final List<String> SUMMARY_FIELDS = List.of("run_id", "started", "completed", "lost", "failed_other", "running", "setup", "lost_tasks");
+
+  /**
+   * A run's summary, or one error line saying why the file is not one: a missing field, a negative count, counts that
+   * do not add up to `started`, lost tasks that are not the `lost` count. A file of zeros is never a measurement.
+   */
+  static Loss.Summary readSummary(Path p) {
+    var node = Cli.readJson(p, com.fasterxml.jackson.databind.JsonNode.class);
+    if (node == null || !node.isObject()) throw new Cli.Fail(p + " is not a run summary (not a JSON object)");
+    List<String> missing = SUMMARY_FIELDS.stream().filter(f -> !node.hasNonNull(f)).toList();
+    if (!missing.isEmpty()) throw new Cli.Fail(p + " is not a run summary: no " + String.join(", ", missing));
+    for (String f : List.of("started", "completed", "lost", "failed_other", "running")) {
+      if (!node.get(f).canConvertToInt() || !node.get(f).isIntegralNumber() || node.get(f).asInt() < 0) throw new Cli.Fail(p + " is not a run summary: " + f + " is " + node.get(f) + ", not a count");
+    }
+    Loss.Summary s;
+    try {
+      s = Cli.JSON.treeToValue(node, Loss.Summary.class);
+    } catch (java.io.IOException e) {
+      throw new Cli.Fail(p + " is not a run summary: " + Cli.firstLine(e.getMessage()));
+    }
+    String problem = summaryProblem(s);
+    if (problem != null) throw new Cli.Fail(p + " is not a run summary: " + problem);
+    return s;
+  }
+
+  /** Why the counts of a summary cannot be a measurement, or null when they add up. */
+  static String summaryProblem(Loss.Summary s) {
+    if (s.mode() != null && !s.mode().equals("bug") && !s.mode().equals("fix")) return "mode is '" + s.mode() + "', neither bug nor fix";
+    if (s.started() == 0) return "started is 0: nothing was measured";
+    int sum = s.completed() + s.lost() + s.failedOther() + s.running();
+    if (sum != s.started()) {
+      return String.format("completed %d + lost %d + failed other %d + running %d = %d, not the %d started", s.completed(), s.lost(), s.failedOther(), s.running(), sum, s.started());
+    }
+    if (s.lostTasks().size() != s.lost()) return "lost is " + s.lost() + " but " + s.lostTasks().size() + " lost tasks are listed";
+    return null;
+  }
+
+  /** A workflow's history page in the Temporal web UI at BASE (namespace default, as the kit's runs use). */
+  static String historyUrl(String base, String workflowId, String runId) {
+    var enc = (java.util.function.UnaryOperator<String>) x -> java.net.URLEncoder.encode(x, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    return base.replaceAll("/+$", "") + "/namespaces/default/workflows/" + enc.apply(workflowId) + "/" + enc.apply(runId) + "/history";
   }
 
   static List<Loss.Summary> summariesUnder(Path dir) {
@@ -117,23 +302,49 @@ public class Report implements Callable<Integer> {
   /** The top-level summary of a bug-and-fix run: each mode's summary as it was measured, side by side. */
   public record Side(String runId, Loss.Summary bug, Loss.Summary fix) {}
 
-  @Command(name = "compare", mixinStandardHelpOptions = true, description = "Writes OUT with the bug run and the fix run side by side, and prints both.")
+  @Command(name = "compare", mixinStandardHelpOptions = true, description = "Writes OUT (and report.md beside it) with the bug run and the fix run side by side, and prints both.")
   static class Compare implements Callable<Integer> {
     @Option(names = "--bug", description = "summary.json of the run with graceful poll shutdown off") Path bug;
     @Option(names = "--fix", description = "summary.json of the run with it on") Path fix;
-    @Option(names = "--out", required = true, description = "combined summary.json to write") Path out;
+    @Option(names = "--run", description = "summary.json of a run, placed as the bug or the fix by the mode it measured (repeatable)") List<Path> runs = new ArrayList<>();
+    @Option(names = "--ui", description = "MODE=URL: the web UI of the server the bug (or fix) run used; each lost task is linked to its history there") Map<String, String> ui = new LinkedHashMap<>();
+    @Option(names = "--out", required = true, description = "combined summary.json to write (its folder must exist)") Path out;
 
     @Override
     public Integer call() {
-      if (bug == null && fix == null) throw new Cli.Fail("give --bug, --fix or both");
-      Loss.Summary b = bug == null ? null : read(bug), f = fix == null ? null : read(fix);
+      Path outDir = out.toAbsolutePath().getParent();
+      if (outDir == null || !Files.isDirectory(outDir)) throw new Cli.Fail("--out: no such folder: " + outDir);
+      for (String mode : ui.keySet()) if (!mode.equals("bug") && !mode.equals("fix")) throw new Cli.Fail("--ui takes bug=URL or fix=URL, got '" + mode + "'");
+      Loss.Summary b = bug == null ? null : readSummary(bug), f = fix == null ? null : readSummary(fix);
       if (b != null && "fix".equals(b.mode())) throw new Cli.Fail(bug + " was measured with graceful poll shutdown ON: it is not the bug run");
       if (f != null && "bug".equals(f.mode())) throw new Cli.Fail(fix + " was measured with graceful poll shutdown off: it is not the fix run");
-      System.out.print(table(b, f));
+      for (Path r : runs) {
+        Loss.Summary s = readSummary(r);
+        if (s.mode() == null) throw new Cli.Fail("cannot place " + r + ": it does not say which mode it measured (the server did not say whether it advertises graceful poll shutdown)");
+        boolean isFix = s.mode().equals("fix");
+        if ((isFix ? f : b) != null) throw new Cli.Fail(r + " measured the " + s.mode() + " too: give one run of each mode");
+        if (isFix) f = s;
+        else b = s;
+      }
+      if (b == null && f == null) throw new Cli.Fail("give --bug, --fix, --run or two of them");
+      String links = links("bug", b) + links("fix", f);
+      System.out.print(table(b, f) + links);
       Cli.writeJson(out, new Side(b != null ? b.runId() : f.runId(), b, f));
+      Cli.writeFile(outDir.resolve("report.md"), "# Temporal: activity tasks lost on graceful worker restarts\n\n```\n" + table(b, f) + "```\n"
+          + (links.isEmpty() ? "" : "\nLost tasks, each linked to its history in the web UI:\n\n" + links.lines().map(l -> "- " + l.trim()).reduce("", (a, c) -> a + c + "\n")));
       return 0;
     }
 
+    /** One line per lost task with its history page in the web UI of the server that ran it, where there is one. */
+    String links(String mode, Loss.Summary s) {
+      if (s == null || s.lostTasks().isEmpty()) return "";
+      String base = ui.get(mode);
+      StringBuilder sb = new StringBuilder();
+      for (Loss.Explained l : s.lostTasks()) {
+        sb.append(String.format("  LOST (%s) %s%s%n", mode, l.workflowId(), base == null ? "" : ": " + historyUrl(base, l.workflowId(), l.runId())));
+      }
+      return sb.toString();
+    }
     static String table(Loss.Summary b, Loss.Summary f) {
       StringBuilder sb = new StringBuilder(String.format("%-36s %8s %9s %6s %12s %7s %9s  %s%n", "", "started", "completed", "lost", "failed other",
           "running", "restarts", "lost % (95% CI)"));
@@ -176,7 +387,7 @@ public class Report implements Callable<Integer> {
         byInterval.forEach((i, byMode) -> {
           md.append(String.format("| %s | %s | %s | %s |%n", i, byMode.containsKey("bug") ? rate(byMode.get("bug")) : "-",
               byMode.containsKey("fix") ? rate(byMode.get("fix")) : "-", seed(w, i)));
-          byMode.forEach((mode, s) -> series.computeIfAbsent(mode + ", " + w + " worker" + (w == 1 ? "" : "s"), k -> new Charts.Series()).add(i, s));
+          byMode.forEach((mode, s) -> series.computeIfAbsent(mode + ", " + w + " worker" + (w == 1 ? "" : "s"), k -> new Charts.Series()).add(i, s.lostPct(), s.lostPctCi95()));
         });
       });
       Cli.writeFile(dir.resolve("sweep.md"), md.toString().trim() + "\n");
@@ -190,10 +401,13 @@ public class Report implements Callable<Integer> {
 
   // --------------------------------------------------------------------------------------- matrix
 
-  /** One cell of the version matrix: which CLI (and the server it embeds), which SDK, fix off or on. */
-  public record Cell(String cli, String server, String sdk, String mode, Boolean capability, Loss.Summary summary) {}
+  /**
+   * One cell of the version matrix: which CLI (and the server it embeds) or official release (kind cluster), which
+   * SDK, fix off or on, and for a cluster release that has it the fan-out flag (null where not set).
+   */
+  public record Cell(String cli, String server, String sdk, String mode, Boolean capability, Loss.Summary summary, String kind, String fanOut) {}
 
-  @Command(name = "matrix", mixinStandardHelpOptions = true, description = "Reads DIR/<cell>/summary.json (cells named cli-<V>_sdk-<V>_<off|on>) and writes DIR/matrix.md, matrix.csv and matrix.png.")
+  @Command(name = "matrix", mixinStandardHelpOptions = true, description = "Reads DIR/<cell>/summary.json (cells named cli-<V>_sdk-<V>_<off|on>, or cluster-<V>_sdk-<V>_<off|on>[_fanout-<off|on>]) and writes DIR/matrix.md, matrix.csv and matrix.png.")
   static class Matrix implements Callable<Integer> {
     @Parameters(index = "0", description = "the matrix run's folder") Path dir;
 
@@ -203,7 +417,8 @@ public class Report implements Callable<Integer> {
       Cli.writeFile(dir.resolve("matrix.md"), matrixMarkdown(cells));
       Cli.writeFile(dir.resolve("matrix.csv"), matrixCsv(cells));
       Map<String, Charts.Series> bars = new LinkedHashMap<>();
-      for (Cell c : cells) bars.computeIfAbsent("fix " + c.mode(), k -> new Charts.Series()).add(c.cli() + " / SDK " + c.sdk(), c.summary());
+      for (Cell c : cells) bars.computeIfAbsent("fix " + c.mode() + (c.fanOut() == null ? "" : ", fan-out " + c.fanOut()), k -> new Charts.Series())
+          .add((c.kind().equals("cli") ? c.cli() : "cluster " + c.cli()) + " / SDK " + c.sdk(), c.summary().lostPct(), c.summary().lostPctCi95());
       Charts.lostByCategory(dir.resolve("matrix.png"), "Lost activity tasks by server (CLI) and Java SDK", bars);
       System.out.print(matrixMarkdown(cells));
       System.out.println("\nMatrix: " + dir.resolve("matrix.md") + ", " + dir.resolve("matrix.csv") + "; chart: " + dir.resolve("matrix.png"));
@@ -211,7 +426,7 @@ public class Report implements Callable<Integer> {
     }
   }
 
-  static final Pattern CELL = Pattern.compile("cli-([^_]+)_sdk-([^_]+)_(off|on)");
+  static final Pattern CELL = Pattern.compile("(cli|cluster)-([^_]+)_sdk-([^_]+)_(off|on)(?:_fanout-(off|on))?");
 
   static List<Cell> cells(Path dir) {
     List<Cell> cells = new ArrayList<>();
@@ -222,16 +437,17 @@ public class Report implements Callable<Integer> {
         if (!m.matches() || !Files.isRegularFile(f)) continue;
         Loss.Summary s = read(f);
         var v = s.versions();
-        if (v == null || v.workerSdkVersion() == null || !v.workerSdkVersion().equals(m.group(2))) {
-          throw new Cli.Fail(sub.getFileName() + " asked for Java SDK " + m.group(2) + " but its chaos worker ran " + (v == null ? "an unknown SDK" : v.workerSdkVersion()));
+        if (v == null || v.workerSdkVersion() == null || !v.workerSdkVersion().equals(m.group(3))) {
+          throw new Cli.Fail(sub.getFileName() + " asked for Java SDK " + m.group(3) + " but its chaos worker ran " + (v == null ? "an unknown SDK" : v.workerSdkVersion()));
         }
-        cells.add(new Cell(m.group(1), v.serverVersion(), v.workerSdkVersion(), m.group(3), v.pollCompleteOnShutdown(), s));
+        cells.add(new Cell(m.group(2), v.serverVersion(), v.workerSdkVersion(), m.group(4), v.pollCompleteOnShutdown(), s, m.group(1), m.group(5)));
       }
     } catch (IOException e) {
       throw new Cli.Fail("cannot read " + dir + ": " + e.getMessage());
     }
     if (cells.isEmpty()) throw new Cli.Fail("no matrix cells (cli-<V>_sdk-<V>_<off|on>/summary.json) under " + dir);
-    cells.sort(Comparator.comparing((Cell c) -> versionKey(c.cli())).thenComparing(c -> versionKey(c.sdk())).thenComparing(Cell::mode));
+    cells.sort(Comparator.comparing(Cell::kind).thenComparing(c -> versionKey(c.cli())).thenComparing(c -> versionKey(c.sdk())).thenComparing(Cell::mode)
+        .thenComparing(c -> String.valueOf(c.fanOut())));
     return cells;
   }
 
@@ -251,23 +467,35 @@ public class Report implements Callable<Integer> {
   }
 
   static String matrixMarkdown(List<Cell> cells) {
-    StringBuilder md = new StringBuilder("| Temporal CLI | server | Java SDK (measured) | fix flag | capability advertised | started | lost % (95% CI) | lost per restart |\n|---|---|---|---|---|---|---|---|\n");
+    StringBuilder md = new StringBuilder("| Temporal CLI (dev server) or release (cluster) | server (measured) | Java SDK (measured) | fix flag | fan-out flag | capability advertised | started | lost % (95% CI) | lost per restart "
+        + "| lost: never received / received, not run / incomplete | restarts that sent ShutdownWorker | polls with a worker instance key |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
-      md.append(String.format("| %s | %s | %s | %s | %s | %d | %s | %s |%n", c.cli(), c.server() == null ? "?" : c.server(), c.sdk(), c.mode(),
+      md.append(String.format("| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |%n", c.kind().equals("cli") ? "CLI " + c.cli() : "cluster " + c.cli(),
+          c.server() == null ? "?" : c.server(), c.sdk(), c.mode(), c.fanOut() == null ? "-" : c.fanOut(),
           c.capability() == null ? "?" : c.capability(), s.started(), rate(s) + (s.incomplete() == null ? "" : " INCOMPLETE"),
-          s.restarts() == null || s.restarts().lostPerRestart() == null ? "-" : String.format("%.3f", s.restarts().lostPerRestart())));
+          s.restarts() == null || s.restarts().lostPerRestart() == null ? "-" : String.format("%.3f", s.restarts().lostPerRestart()),
+          s.lostWhere() == null ? "-" : s.lostWhere().neverReceived() + " / " + s.lostWhere().receivedNotRun() + " / " + s.lostWhere().incomplete(),
+          s.wire() == null ? "not recorded" : s.wire().shutdownWorker().restartsThatSentIt() + " of " + s.wire().shutdownWorker().restarts(),
+          s.wire() == null ? "not recorded" : (s.wire().polls() - s.wire().instanceKeys().pollsWithoutKey()) + " of " + s.wire().polls()));
     }
     return md.toString();
   }
 
   static String matrixCsv(List<Cell> cells) {
-    StringBuilder csv = new StringBuilder("cli,server,sdk,fix_flag,capability,started,lost,lost_pct,ci95_low,ci95_high,restarts_while_queued,lost_per_restart\n");
+    StringBuilder csv = new StringBuilder("cli,server,sdk,fix_flag,capability,started,lost,lost_pct,ci95_low,ci95_high,restarts_while_queued,lost_per_restart,"
+        + "lost_never_received,lost_received_not_run,lost_side_incomplete,restarts,restarts_that_sent_shutdown_worker,polls,polls_without_key,server_kind,fan_out\n");
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
+      var w = s.lostWhere();
+      var sw = s.wire() == null ? null : s.wire().shutdownWorker();
       csv.append(String.join(",", c.cli(), String.valueOf(c.server()), c.sdk(), c.mode(), String.valueOf(c.capability()), "" + s.started(), "" + s.lost(),
           csv(s.lostPct()), ci(s, 0), ci(s, 1), s.restarts() == null ? "" : "" + s.restarts().whileWorkQueued(),
-          s.restarts() == null || s.restarts().lostPerRestart() == null ? "" : "" + s.restarts().lostPerRestart())).append('\n');
+          s.restarts() == null || s.restarts().lostPerRestart() == null ? "" : "" + s.restarts().lostPerRestart(),
+          w == null ? "" : "" + w.neverReceived(), w == null ? "" : "" + w.receivedNotRun(), w == null ? "" : "" + w.incomplete(),
+          sw == null ? "" : "" + sw.restarts(), sw == null ? "" : "" + sw.restartsThatSentIt(),
+          sw == null ? "" : "" + s.wire().polls(), sw == null ? "" : "" + s.wire().instanceKeys().pollsWithoutKey(),
+          c.kind().equals("cli") ? "dev" : "cluster", c.fanOut() == null ? "" : c.fanOut())).append('\n');
     }
     return csv.toString();
   }
@@ -289,9 +517,9 @@ public class Report implements Callable<Integer> {
         if (c.length != 2) throw new Cli.Fail("--case takes SEED|FLAGS, got '" + cases.get(n - 1) + "'");
         Path cd = dir.resolve("case-" + n);
         Events.Restart first = new Events.Records(cd.resolve("events")).refresh().restarts().stream().filter(r -> r.restart() == 1).findFirst().orElse(null);
-        String took = first == null ? "never returned (killed after 60 s)"
-            : String.format("%.1f s%s", (first.shutdownEndMs() - first.shutdownBeginMs()) / 1000.0, first.graceful() ? "" : " (shutdownNow after the graceful timeout)");
         Path wlog = cd.resolve("activity-worker.log"), rc = cd.resolve("activity-worker.exit");
+        String exit = Files.exists(rc) ? Files.readString(rc).trim() : null;
+        String took = shutdownTook(first, exit);
         boolean hung = (first != null && first.hung()) || (Files.exists(wlog) && Files.readString(wlog).contains("HUNG"))
             || (Files.exists(rc) && Files.readString(rc).trim().equals("124"));
         Path sf = cd.resolve("summary.json");
@@ -305,6 +533,57 @@ public class Report implements Callable<Integer> {
       }
       Cli.writeFile(dir.resolve("hang-cases.md"), md.toString());
       System.out.print(md);
+      return 0;
+    }
+  }
+
+  /**
+   * How long the first incarnation's graceful shutdown took, from its restart record; without one, what the
+   * worker's exit code (written by the orchestrator) says: 124 is the orchestrator's 60 s kill, anything else a
+   * worker that ended on its own (e.g. never connected), and no exit file a case that was never run to the end.
+   */
+  static String shutdownTook(Events.Restart first, String exitCode) {
+    if (first != null) {
+      return String.format("%.1f s%s", (first.shutdownEndMs() - first.shutdownBeginMs()) / 1000.0, first.graceful() ? "" : " (shutdownNow after the graceful timeout)");
+    }
+    if (exitCode == null || exitCode.isEmpty()) return "unknown: no restart record and no exit code";
+    if (exitCode.equals("124")) return "never returned (killed after 60 s)";
+    return "no restart recorded: the worker exited with code " + exitCode + " (see activity-worker.log)";
+  }
+
+  // ------------------------------------------------------------------------------- matrix cells
+
+  /** Whether a server measured in one fix mode gives a matrix cell (kit/temporal.sh asks, per server and mode). */
+  enum CellDecision { RUN, NO_FIX_CELL }
+
+  /**
+   * The flag off must leave the capability off (else the "bug" cell would measure the fix); the flag on gives a
+   * fix cell only where the server then advertises it (servers before 1.31 have no such thing). An answer that is
+   * neither true nor false is no measurement.
+   */
+  static CellDecision cellDecision(String mode, String capability) {
+    if (!"true".equals(capability) && !"false".equals(capability)) {
+      throw new Cli.Fail("the server's capability workerPollCompleteOnShutdown is unknown ('" + capability + "'): cannot tell the bug from the fix");
+    }
+    boolean advertised = capability.equals("true");
+    return switch (mode) {
+      case "off" -> {
+        if (advertised) throw new Cli.Fail("the server advertises graceful poll shutdown with the flag off: the bug cell would measure the fix");
+        yield CellDecision.RUN;
+      }
+      case "on" -> advertised ? CellDecision.RUN : CellDecision.NO_FIX_CELL;
+      default -> throw new Cli.Fail("--mode takes off or on, got '" + mode + "'");
+    };
+  }
+
+  @Command(name = "matrix-cell", mixinStandardHelpOptions = true, description = "Prints run or no-fix-cell: whether a server in this fix mode, advertising this capability, gives a matrix cell.")
+  static class MatrixCell implements Callable<Integer> {
+    @Option(names = "--mode", required = true, description = "off or on: the server's fix flag") String mode;
+    @Option(names = "--capability", required = true, description = "true or false: what ServerInfo read from the namespace") String capability;
+
+    @Override
+    public Integer call() {
+      System.out.println(cellDecision(mode, capability) == CellDecision.RUN ? "run" : "no-fix-cell");
       return 0;
     }
   }

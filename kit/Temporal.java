@@ -1,5 +1,6 @@
 //DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
 //DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
+//SOURCES Cli.java Loss.java
 
 // The Temporal side of the machinery: the connection (the SDK's own ClientConfigProfile, then
 // --address/--namespace), and the reads the accounting makes of the server: visibility queries scoped to
@@ -53,6 +54,13 @@ public final class Temporal {
     private WorkflowClientOptions clientOptions;
     private NioEventLoopGroup eventLoop;
     private String resolvedNamespace;
+    /** Interceptors for every call on the connection (the chaos worker's WireTap); set before connecting. */
+    private final List<io.grpc.ClientInterceptor> interceptors = new ArrayList<>();
+
+    public synchronized void intercept(io.grpc.ClientInterceptor interceptor) {
+      if (stubs != null) throw new IllegalStateException("interceptors go on before the connection is made");
+      interceptors.add(interceptor);
+    }
 
     /**
      * For the chaos worker: SDK 1.38's worker heartbeats send RPCs at every worker start and shutdown, which
@@ -96,6 +104,7 @@ public final class Temporal {
       WorkflowServiceStubsOptions fromProfile = profile.toWorkflowServiceStubsOptions();
       String target = address != null ? address : fromProfile.getTarget();
       if (target == null || target.isBlank()) target = "localhost:7233";
+      Cli.hostPort(target, address != null ? "--address" : "the Temporal address");
       clientOptions = profile.toWorkflowClientOptions();
       resolvedNamespace = namespace != null ? namespace : clientOptions.getNamespace();
       if (resolvedNamespace == null || resolvedNamespace.isBlank()) resolvedNamespace = "default";
@@ -108,7 +117,11 @@ public final class Temporal {
         return t;
       });
       try {
+        List<io.grpc.ClientInterceptor> all = new ArrayList<>();
+        if (fromProfile.getGrpcClientInterceptors() != null) all.addAll(fromProfile.getGrpcClientInterceptors());
+        all.addAll(interceptors);
         stubs = WorkflowServiceStubs.newConnectedServiceStubs(WorkflowServiceStubsOptions.newBuilder(fromProfile).setTarget(target)
+            .setGrpcClientInterceptors(all)
             .setChannelInitializer(b -> {
               if (prior != null) prior.accept(b);
               if (b instanceof NettyChannelBuilder netty) netty.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class);
@@ -186,7 +199,7 @@ public final class Temporal {
             handedMs = millis(e.getEventTime());
           } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) {
             timeoutType = e.getActivityTaskTimedOutEventAttributes().getFailure().getTimeoutFailureInfo().getTimeoutType().name()
-                .replace("TIMEOUT_TYPE_", "");
+                .replace("TIMEOUT_TYPE_", "").toLowerCase();
             timedOutMs = millis(e.getEventTime());
           }
         }

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -28,8 +27,7 @@ import org.yaml.snakeyaml.Yaml;
 public class ComposeTests {
   static final Path KIT = findKit();
   static final String FIX_KEY = "frontend.enableCancelWorkerPollsOnShutdown";
-  /** The scripts that may hold the local stack's settings, during and after the move into kit/. */
-  static final List<String> SCRIPT_PLACES = List.of("kit/dapr.sh", "kit/temporal.sh", "reproduce_issue.sh", "tools/build-dapr.sh", "tools/get-temporal.sh");
+  static final String FAN_OUT_KEY = "frontend.enableMatchingFanOutForPollCancellation";
 
   static Path findKit() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
@@ -171,11 +169,14 @@ public class ComposeTests {
     return ports;
   }
 
-  /** The default Dapr version: DEFAULT_DAPR_VERSION=X, or the older want="${1:-X}", in tools/build-dapr.sh. */
+  /** The default Dapr version: DEFAULT_DAPR_VERSION=X in tools/build-dapr.sh. */
   static String defaultDaprVersion() {
-    Matcher m = findInScripts(List.of("tools/build-dapr.sh", "kit/dapr.sh", "reproduce_issue.sh"),
-        Pattern.compile("(?m)^\\s*DEFAULT_DAPR_VERSION=\"?([0-9][0-9.]*)\"?\\s*$|want=\"\\$\\{1:-([0-9][0-9.]*)\\}\""), "the default Dapr version");
-    return m.group(1) != null ? m.group(1) : m.group(2);
+    return findInScripts(List.of("tools/build-dapr.sh"), Pattern.compile("(?m)^\\s*DEFAULT_DAPR_VERSION=\"?([0-9][0-9.]*)\"?\\s*$"), "DEFAULT_DAPR_VERSION").group(1);
+  }
+
+  /** A key kit/cluster.sh writes into a cluster's dynamic config: NAME=frontend.... */
+  static String clusterKey(String name) {
+    return findInScripts(List.of("kit/cluster.sh"), Pattern.compile("(?m)^" + name + "=([A-Za-z.]+)\\s*$"), name).group(1);
   }
 
   static String temporalCliVersion() {
@@ -193,6 +194,12 @@ public class ComposeTests {
   /** A shell assignment NAME=VALUE in kit/compose.sh (the functions the orchestrator calls for --docker). */
   static String composeShell(String name) {
     return findInScripts(List.of("kit/compose.sh"), Pattern.compile("(?m)(?:^|\\s)" + name + "=([0-9][0-9.]*)(?:\\s|$)"), name).group(1);
+  }
+
+  /** A boolean key's value in a parsed dynamic config file: false where the file does not set it (the server default). */
+  static Object flag(Map<String, Object> dc, String key) {
+    Object setting = dc == null ? null : dc.get(key);
+    return setting == null ? false : ((Map<?, ?>) ((List<?>) setting).get(0)).get("value");
   }
 
   static int[] version(String v) {
@@ -307,14 +314,14 @@ public class ComposeTests {
       assertTrue(file.startsWith(KIT.resolve("dynamicconfig")), server + "'s dynamic config comes from the repository's dynamicconfig/: " + file);
       assertTrue(Files.isRegularFile(file), server + "'s dynamic config " + file + " exists");
       Map<String, Object> dc = yaml.load(Files.readString(file));
-      Object setting = dc == null ? null : dc.get(FIX_KEY);
-      Object value = setting == null ? false : ((Map<?, ?>) ((List<?>) setting).get(0)).get("value");
-      assertEquals(server.equals("temporal-fix"), value, server + ": " + FIX_KEY + " in " + KIT.relativize(file));
+      assertEquals(server.equals("temporal-fix"), flag(dc, FIX_KEY), server + ": " + FIX_KEY + " in " + KIT.relativize(file));
+      // The fan-out flag (server 1.32+) only in the fix profile, as the cluster sets it for its fan-out-on cell.
+      assertEquals(server.equals("temporal-fix"), flag(dc, FAN_OUT_KEY), server + ": " + FAN_OUT_KEY + " in " + KIT.relativize(file));
     }
-    // The same key the local stack sets for its fix server, and the dev profile sets the same way.
-    assertTrue(SCRIPT_PLACES.stream().map(ComposeTests::read).filter(Objects::nonNull).anyMatch(t -> t.contains("--dynamic-config-value " + FIX_KEY + "=true"))
-        || Stream.of("kit/Temporal.java").map(ComposeTests::read).filter(Objects::nonNull).anyMatch(t -> t.contains(FIX_KEY)),
-        "the local stack switches the fix with the same key " + FIX_KEY);
+    // The same keys the local stacks set: the dev server's fix with --dynamic-config-value, the cluster's in its file.
+    assertTrue(read("kit/temporal.sh").contains("--dynamic-config-value " + FIX_KEY + "=true"), "kit/temporal.sh switches the dev server's fix with " + FIX_KEY);
+    assertEquals(FIX_KEY, clusterKey("CANCEL_KEY"), "kit/cluster.sh switches the cluster's fix with the same key");
+    assertEquals(FAN_OUT_KEY, clusterKey("FANOUT_KEY"), "kit/cluster.sh sets the same fan-out key");
     assertTrue(String.join(" ", list("temporal-dev-fix", "command")).contains("--dynamic-config-value " + FIX_KEY + "=true"));
     assertFalse(String.join(" ", list("temporal-dev", "command")).contains(FIX_KEY));
 
@@ -326,8 +333,8 @@ public class ComposeTests {
     }
     assertEquals(bug + ":7233", ports("temporal-dev").get(0));
     assertEquals(fix + ":7233", ports("temporal-dev-fix").get(0));
-    if (bugPorts[1] > 0) assertEquals(bugPorts[1] + ":8233", ports("temporal-dev").get(1), "the dev server's web UI where the local stack has it");
-    if (fixPorts[1] > 0) assertEquals(fixPorts[1] + ":8233", ports("temporal-dev-fix").get(1));
+    assertEquals(bugPorts[1] + ":8233", ports("temporal-dev").get(1), "the dev server's web UI, 1000 above its gRPC port as on the local stack");
+    assertEquals(fixPorts[1] + ":8233", ports("temporal-dev-fix").get(1));
   }
 
   @Test
@@ -351,7 +358,7 @@ public class ComposeTests {
     assertEquals(String.valueOf(p.get("SCHEDULER_PORT")), list("dapr-scheduler", "command").get(2));
     assertEquals(KIT.resolve("dapr"), hostPath("dapr", "/dapr"), "the kit's dapr/ folder is mounted");
     assertEquals(KIT.resolve("build/docker"), hostPath("app", "/app"), "the app runs the jar ./reproduce_issue.sh --docker builds");
-    assertEquals(List.of("java", "-jar", "/app/DaprApp.jar", "--port", String.valueOf(app), "--records", "/records/executions.jsonl",
+    assertEquals(List.of("java", "-jar", "/app/DaprApp.jar", "--listen", "0.0.0.0", "--port", String.valueOf(app), "--records", "/records/executions.jsonl",
         "--state-store", "localhost:" + p.get("REDIS_PORT")), list("app", "command"), "the app records every execution and checks Redis, as locally");
     assertEquals(String.valueOf(http), env("app").get("DAPR_HTTP_PORT"));
     assertEquals(String.valueOf(grpc), env("app").get("DAPR_GRPC_PORT"));
