@@ -204,6 +204,7 @@ public class Benchmark implements Callable<Integer> {
       // Lost: handed to a worker, then timed out start-to-close. The kit's own execution records must also say
       // that no worker began it; the original writes none for a 0 s activity, so its histories alone say it.
       int lost = 0, before = 0, during = 0, after = 0, unplaced = 0;
+      List<Long> offsets = new ArrayList<>();
       for (Loss.History h : histories) {
         if (h.handedTo() == null || !"START_TO_CLOSE".equals(h.timeoutType())) continue;
         Long begin, end;
@@ -218,6 +219,7 @@ public class Benchmark implements Callable<Integer> {
           end = i == null ? null : i.shutdownEndMs();
         }
         lost++;
+        if (begin != null) offsets.add(h.handedMs() - begin);
         if (begin == null) unplaced++;
         else if (h.handedMs() < begin) before++;
         else if (end == null || h.handedMs() <= end) during++;
@@ -229,7 +231,7 @@ public class Benchmark implements Callable<Integer> {
         if (f.length > 0 && f[0].matches("[0-9.]+")) load = Double.parseDouble(f[0]);
       }
       return Report.BenchmarkRun.of(new Report.BenchmarkRun.Run(kit, round, load, workerSdk, idPrefix, workers, interval),
-          infos.size(), (lastStart - firstStart) / 1000.0, busyFrom, busyTo, incs, lost, new Report.BenchmarkRun.Handovers(before, during, after, unplaced));
+          infos.size(), (lastStart - firstStart) / 1000.0, busyFrom, busyTo, incs, lost, new Report.BenchmarkRun.Handovers(before, during, after, unplaced, offsets.stream().sorted().toList()));
     }
 
     /** The Python SDK's default identity is "pid@host". */

@@ -505,6 +505,7 @@ original_venv() { # PIPSPEC: sets PYTHON
 # The benchmark beside the original kit: its three scripts and our three roles on one fresh dev server,
 # alternated original, kit, original, kit, ... for ROUNDS rounds; each run measured by kit/Benchmark.java.
 temporal_benchmark_original() { # DIR ROUNDS
+  local TIMEFORMAT='%R %U %S' # the starters' wall, user and system seconds (bash's time), for Report.java
   local orig="$1" rounds="$2" spec r kind dir run wq aq copies interval=0.1
   spec="$("$JBANG" "$KIT/kit/Benchmark.java" check --original "$orig")" || exit 2
   original_venv "$spec"
@@ -524,6 +525,7 @@ temporal_benchmark_original() { # DIR ROUNDS
       dir="$RUN_DIR/r$r-$kind"; run="$RUN_ID-r$r-$kind"; wq="workflows:$run"; aq="activities:$run"; mkdir -p "$dir"
       say "benchmark round $r of $rounds, the $kind: $WORKFLOWS workflows, 1 chaos worker restarting every $interval s ($(cut -d' ' -f1-3 /proc/loadavg) load)"
       cp /proc/loadavg "$dir/loadavg"
+      cat "/proc/$(pid_of temporal-server-off)/stat" >"$dir/cpu-server-before.stat" 2>/dev/null || true
       if [[ $kind == original ]]; then
         # Its starter puts every start in flight at once, and on a busy machine its SDK's RPC timeout cuts some
         # short: that attempt is kept aside (r<N>-original-failed-<k>, counted in benchmark.md) and run again.
@@ -534,6 +536,7 @@ temporal_benchmark_original() { # DIR ROUNDS
           attempt=$((attempt + 1)); run="$RUN_ID-r$r-$kind-$attempt"; wq="workflows:$run"; aq="activities:$run"; mkdir -p "$dir"
           say "again: the original's starter did not start them all ($(tail -1 "$dir-failed-$((attempt - 1))/measure.log")); attempt $attempt"
           cp /proc/loadavg "$dir/loadavg"
+          cat "/proc/$(pid_of temporal-server-off)/stat" >"$dir/cpu-server-before.stat" 2>/dev/null || true
         done
       else
         start_bg workflow-worker "$dir/workflow-worker.log" "$JBANG" "$KIT/WorkflowWorker.java" --address "$ADDRESS" --task-queue "$wq"
@@ -541,11 +544,12 @@ temporal_benchmark_original() { # DIR ROUNDS
           --address "$ADDRESS" --task-queue "$aq" --events "$dir/events" --quiet
         "$JBANG" "$KIT/kit/Benchmark.java" ready --address "$ADDRESS" --workflow-queue "$wq" --activity-queue "$aq" 2>>"$dir/measure.log" ||
           die "the kit's workers did not poll (see $dir/*.log)"
-        "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" --address "$ADDRESS" \
-          --task-queue "$wq" --activity-task-queue "$aq" --run-id "$run" >"$dir/start.log" 2>&1 || die "StartWorkflows failed (see $dir/start.log)"
+        { time "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" --address "$ADDRESS" \
+          --task-queue "$wq" --activity-task-queue "$aq" --run-id "$run" >"$dir/start.log" 2>&1 || die "StartWorkflows failed (see $dir/start.log)"; } 2>"$dir/start.time"
         "$JBANG" "$KIT/kit/Benchmark.java" measure --kit kit --round "$r" --address "$ADDRESS" --id-prefix "hello-$run-" --count "$WORKFLOWS" \
           --activity-queue "$aq" --interval "$interval" --loadavg "$dir/loadavg" --events "$dir/events" \
           --out "$dir/run.json" 2>>"$dir/measure.log" || die "measuring the kit's round $r failed (see $dir/measure.log)"
+        cpu_snapshot "$dir"
       fi
       stop_named activity-worker
       stop_named workflow-worker
@@ -570,18 +574,32 @@ benchmark_original_run() { # ORIGINAL DIR RUN ROUND ATTEMPT (uses wq, aq, copies
   # Its exit status is not the measure (temporalio 1.18.1 can abort at interpreter exit after starting them
   # all: "PyGILState_Release"): the server's count of its workflows is, in measure (exit 3: not all started).
   local rc=0
-  "$PYTHON" -u "$copy/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 || rc=$?
+  { time "$PYTHON" -u "$copy/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 || rc=$?; } 2>"$dir/start.time"
   echo "$rc" >"$dir/start.exit"
   rc=0
   "$JBANG" "$KIT/kit/Benchmark.java" measure --kit original --round "$r" --address "$ADDRESS" --id-prefix "$run-" --count "$WORKFLOWS" \
     --activity-queue "$aq" --interval "$interval" --sdk "$spec" --loadavg "$dir/loadavg" --worker-log "$dir/activity-worker.log" \
     --out "$dir/run.json" 2>>"$dir/measure.log" || rc=$?
+  cpu_snapshot "$dir"
   if [[ $rc == 3 ]]; then
     stop_named activity-worker
     stop_named workflow-worker
     return 1
   fi
   [[ $rc == 0 ]] || die "measuring the original's round $r failed (see $dir/measure.log)"
+}
+
+# Each worker's CPU so far (its process group's /proc/PID/stat lines, read by Report.java), taken when every
+# workflow has closed: on 2 cores, what a role spends the server does not get.
+cpu_snapshot() { # DIR
+  local role pid p
+  pid="$(pid_of temporal-server-off)"
+  [[ -n "$pid" ]] && cat "/proc/$pid/stat" >"$1/cpu-server-after.stat" 2>/dev/null || true
+  for role in workflow-worker activity-worker; do
+    pid="$(pid_of "$role")"
+    [[ -n "$pid" ]] || continue
+    for p in $(pgrep -g "$pid" || true); do cat "/proc/$p/stat" 2>/dev/null || true; done >"$1/cpu-$role.stat"
+  done
 }
 
 Benchmark_copy() { # ORIGINAL TO WORKFLOW_QUEUE ACTIVITY_QUEUE ID_PREFIX
