@@ -64,9 +64,9 @@ public final class Accounting {
 
   /** Waits for every workflow, accounts for each, and returns the summary written. */
   public Path run() throws Exception {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Cli.onShutdown(() -> { // a hook that fails on a full disk after the run said so adds no stack trace
       if (written.get() == null) writeSummary("interrupted before every workflow was accounted for", null);
-    }));
+    });
     historyPool = Executors.newFixedThreadPool(16);
     try {
       awaitAll();
@@ -244,7 +244,7 @@ public final class Accounting {
     }
     var timing = new Loss.Timing(round(run.startSeconds()), round(drainSeconds), round(verdictLatency));
     long windowEndMs = Loss.workEndedMs(lastCompletedCloseMs, snapshot, lastCloseMs, System.currentTimeMillis());
-    var versions = connection.versions(workerSdk).withCli(run.cliVersion());
+    var versions = Server.into(connection.versions(workerSdk).withCli(run.cliVersion()), Server.read(run.out()));
     var s = Loss.summarize(run.setup(), Map.copyOf(outcomes), snapshot, records, versions, timing, firstStartMs, windowEndMs, incomplete);
     Cli.writeJson(file, s);
     written.set(file);

@@ -42,12 +42,14 @@ public final class Cli {
   /** Runs a picocli command: bad input and Fail give one `error:` line on stderr and exit code 2. */
   public static int run(Callable<Integer> command, String[] args) {
     CommandLine cl = new CommandLine(command);
-    cl.setCaseInsensitiveEnumValuesAllowed(true); // enums are written in lower case (--kind dev), named in upper case in code
+    cl.setCaseInsensitiveEnumValuesAllowed(true); // `--kind dev` for enum Kind.DEV, as the scripts write it
     cl.setParameterExceptionHandler((ex, a) -> {
+      errorSaid = true;
       System.err.println("error: " + firstLine(ex.getMessage()) + " (see --help)");
       return 2;
     });
     cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+      errorSaid = true;
       if (ex instanceof Fail) {
         System.err.println("error: " + firstLine(ex.getMessage()));
       } else {
@@ -63,6 +65,52 @@ public final class Cli {
     if (s == null) return "";
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /**
+   * HOST:PORT with a port from 1 to 65535, or one error line naming the option: a port beyond that range is a typo,
+   * and left to the libraries it is a stack trace (gRPC) or a wait for something that cannot exist.
+   */
+  public static String hostPort(String value, String name) {
+    int colon = value == null ? -1 : value.lastIndexOf(':');
+    if (colon <= 0 || colon == value.length() - 1) throw new Fail(name + " takes HOST:PORT, got '" + value + "'");
+    String port = value.substring(colon + 1);
+    if (!port.matches("[0-9]{1,9}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+      throw new Fail(name + ": the port must be from 1 to 65535, got '" + value + "'");
+    }
+    return value;
+  }
+
+  /** An option that takes HOST:PORT (port 1-65535): `@Option(converter = Cli.HostPort.class)`. */
+  public static final class HostPort implements CommandLine.ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      try {
+        return hostPort(value, "HOST:PORT");
+      } catch (Fail e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** Set once an error line has been printed: a shutdown hook that fails after it adds no second one. */
+  private static volatile boolean errorSaid;
+
+  /**
+   * A shutdown hook whose failure is one `error:` line (never a stack trace from the hook's thread), and none at all
+   * when the run already said its error: a partial summary that cannot be written on a full disk is said once.
+   */
+  public static void onShutdown(Runnable hook) {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> runHook(hook), "shutdown-hook"));
+  }
+
+  static void runHook(Runnable hook) {
+    try {
+      hook.run();
+    } catch (RuntimeException e) {
+      if (!errorSaid) System.err.println("error: " + (e instanceof Fail ? "" : e.getClass().getSimpleName() + ": ") + firstLine(e.getMessage()));
+      errorSaid = true;
+    }
   }
 
   /** A finite number > 0 (NaN and Infinity are refused: a wrapped or undefined figure is worse than none). */
@@ -83,8 +131,10 @@ public final class Cli {
     try {
       Path dir = file.toAbsolutePath().getParent();
       Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-      Files.writeString(tmp, text);
+      // Not createTempFile: that makes the file 0600, and every file the kit writes is made the same way, with
+      // the permissions the user's umask gives (0644 as a rule), summaries included.
+      tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".tmp");
+      Files.writeString(tmp, text, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       try {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {

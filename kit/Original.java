@@ -139,7 +139,8 @@ public final class Original {
 
     /** The shutdown as the original itself timed it (time.time() around worker.shutdown()), in ms. */
     public Long shutdownMs() {
-      return tookSeconds != null ? Math.round(tookSeconds * 1000) : shutDown() ? shutdownEndMs - shutdownBeginMs : null;
+      if (tookSeconds != null) return Math.round(tookSeconds * 1000);
+      return shutDown() ? Long.valueOf(shutdownEndMs - shutdownBeginMs) : null;
     }
   }
 

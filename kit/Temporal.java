@@ -104,6 +104,7 @@ public final class Temporal {
       WorkflowServiceStubsOptions fromProfile = profile.toWorkflowServiceStubsOptions();
       String target = address != null ? address : fromProfile.getTarget();
       if (target == null || target.isBlank()) target = "localhost:7233";
+      Cli.hostPort(target, address != null ? "--address" : "the Temporal address");
       clientOptions = profile.toWorkflowClientOptions();
       resolvedNamespace = namespace != null ? namespace : clientOptions.getNamespace();
       if (resolvedNamespace == null || resolvedNamespace.isBlank()) resolvedNamespace = "default";

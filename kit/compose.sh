@@ -12,7 +12,8 @@
 #
 # From the orchestrator: KIT (repo root), RUN_DIR (this run's results), JBANG, MODE (Dapr: kill|ttl),
 # TEMPORAL_BIN (optional: a host temporal CLI), and the functions say, die, wait_port, sidecar_healthy,
-# wait_app. Sets ADDRESS (Temporal), BUILT and RESOURCES (Dapr), as the local stack's functions do.
+# wait_app, temporal_capability (kit/temporal.sh). Sets ADDRESS (Temporal), BUILT and RESOURCES (Dapr), as the
+# local stack's functions do.
 
 # Host ports of the Compose Temporal servers, the same as the local stack's (bug 7233, fix 7235), and
 # the Dapr version whose images docker-compose.yml pins. tests/ComposeTests.java checks both against
@@ -64,9 +65,7 @@ compose_temporal_up() { # MODE: off (the bug) or on (the fix)
     die "the Compose Temporal server on port $port did not describe namespace default within 3 min (see: docker compose --profile $profile logs $service $service-create-namespace)"
   # As the local stack checks, with the SDK's own reading of the namespace (no JSON read by the shell): the
   # capability is absent (false) on the bug server, true on the fix's.
-  cap="$("$JBANG" "$KIT/kit/ServerInfo.java" --address "localhost:$port" 2>>"$RUN_DIR/server-info.log")" ||
-    die "could not ask the Compose Temporal server on port $port what it is (see $RUN_DIR/server-info.log)"
-  cap="$(sed -n 's/^poll_complete_on_shutdown=//p' <<<"$cap")"
+  temporal_capability "localhost:$port" "the Compose Temporal server on port $port"; cap="$CAP" # kit/temporal.sh
   [[ "${cap:-false}" == "$want" ]] ||
     die "the Compose Temporal server on port $port advertises graceful poll shutdown '${cap:-false}', not $want (server ${TEMPORAL_VERSION:-as pinned}; dynamic config in dynamicconfig/)"
   say "Compose Temporal server ready on localhost:$port (graceful poll shutdown: ${cap:-false})"

@@ -28,6 +28,27 @@ whole() { # NAME VALUE MIN MAX
   (( v >= $3 && v <= $4 )) || die "$1 must be a whole number from $3 to $4, got '$2'"
 }
 # A decimal number in (0, MAX] (or [0, MAX] with MIN 0): no NaN, no Infinity, no exponent.
+# A TCP port: 1-65535, checked before anything starts (a port beyond it is not "slow to open", it is wrong).
+port_number() { whole "$1" "$2" 1 65535; }
+# HOST:PORT with the port in 1-65535.
+host_port() { # NAME VALUE
+  [[ "$2" =~ ^[A-Za-z0-9._-]+:([0-9]{1,9})$ ]] || die "$1 takes HOST:PORT, got '$2'"
+  ((10#${BASH_REMATCH[1]} >= 1 && 10#${BASH_REMATCH[1]} <= 65535)) || die "$1: the port must be from 1 to 65535, got '$2'"
+}
+# A comma list names each item once: two legs of one version would write one folder, or blame each other.
+unique_list() { # NAME LIST
+  local seen=() x y
+  IFS=, read -r -a seen <<<"$2"
+  for x in "${!seen[@]}"; do for ((y = 0; y < x; y++)); do
+    [[ "${seen[$x]}" == "${seen[$y]}" ]] && die "$1 names ${seen[$x]} twice: each version runs once in a run"
+  done; done
+  return 0
+}
+# A child of ours failed: exit code 2 is the kit's "I said why in one error line", so nothing is added to it.
+child_failed() { # RC MESSAGE
+  (($1 == 2)) && exit 2
+  die "$2 (exit code $1)"
+}
 decimal() { # NAME VALUE MIN(0|positive) MAX
   [[ "$2" =~ ^[0-9]{1,9}(\.[0-9]{1,6})?$|^\.[0-9]{1,6}$ ]] || die "$1 must be a number like 0.5, got '$2'"
   awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !((lo == "positive" ? v > 0 : v >= 0) && v <= hi) }' ||
@@ -35,7 +56,7 @@ decimal() { # NAME VALUE MIN(0|positive) MAX
 }
 
 # ------------------------------------------------------------------------------ our processes
-PIDS=() NAMES=()
+PIDS=() NAMES=() LOGS=()
 KEEP_UP=0        # set to 1 to leave the recorded processes running on a successful exit
 PIDFILE=""       # where the processes left running are recorded, for a later --down
 ON_INTERRUPT=""  # a function to run on Ctrl-C before everything stops (prints what was measured)
@@ -46,23 +67,68 @@ ON_INTERRUPT=""  # a function to run on Ctrl-C before everything stops (prints w
 proc_start() { awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null || true; }
 
 start_bg() { # NAME LOGFILE command...: own process group; the log is appended to, never truncated
-  local name="$1" log="$2"; shift 2
-  mkdir -p "$(dirname "$log")"
-  printf '=== %s: %s started at %s\n' "$KIT_SCRIPT_NAME" "$name" "$(date '+%F %T')" >>"$log"
-  # fd 9 is the run's lock: a process left running must not hold it. disown: no "Killed" job notices.
-  setsid "$@" >>"$log" 2>&1 </dev/null 9>&- &
-  PIDS+=("$!"); NAMES+=("$name")
-  disown "$!"
+  local name="$1" log="$2" pid; shift 2
+  mkdir -p "$(dirname "$log")" 2>/dev/null || die "cannot create the folder of $log"
+  printf '=== %s: %s started at %s\n' "$KIT_SCRIPT_NAME" "$name" "$(date '+%F %T')" 2>/dev/null >>"$log" ||
+    die "cannot write $log (is the disk full?)"
+  # The process is the leader of its own group (its pid is what the pidfile names); a small waiter beside it
+  # appends its exit code to its log when it ends, so a wait for it can say at once that it died, and how.
+  # The waiter keeps none of our descriptors: a run left up must not hold the caller's stdout or stderr.
+  read -r pid < <(
+    setsid "$@" >>"$log" 2>&1 </dev/null 9>&- &
+    echo "$!"
+    exec >/dev/null 2>&1 </dev/null 9>&-
+    rc=0; wait "$!" || rc=$?
+    printf '=== %s: %s exited with code %d at %s\n' "$KIT_SCRIPT_NAME" "$name" "$rc" "$(date '+%F %T')" >>"$log"
+  )
+  PIDS+=("$pid"); NAMES+=("$name"); LOGS+=("$log")
   record_pids
+}
+
+# A process started by start_bg that has ended: its exit code (from its log), or "unknown".
+exit_code_of() { # NAME
+  local log i code=""
+  log="$(log_of "$1")"
+  for ((i = 0; i < 20; i++)); do # the waiter writes it right after the exit
+    code="$(sed -n "s/^=== .*: $1 exited with code \([0-9]*\) at .*/\1/p" "$log" 2>/dev/null | tail -1)"
+    [[ -n "$code" ]] && break
+    sleep 0.1
+  done
+  echo "${code:-unknown}"
+}
+log_of() { # NAME: the log of the latest process started under that name
+  local i l=""
+  for i in "${!NAMES[@]}"; do [[ "${NAMES[$i]}" == "$1" ]] && l="${LOGS[$i]}"; done
+  echo "$l"
+}
+# Whether the latest process started under NAME is still running (a name never started counts as running:
+# there is nothing to watch).
+alive() { # NAME
+  local pid; pid="$(pid_of "$1")"
+  [[ -z "$pid" ]] && { [[ -z "$(log_of "$1")" ]]; return; }
+  kill -0 "$pid" 2>/dev/null
+}
+# Ends the run at once when the process started under NAME has exited: its exit code, the last lines of its
+# own log, and one error line. WHAT names it for the user; WHILE says what was being waited for.
+alive_or_die() { # NAME WHAT WHILE
+  alive "$1" && return 0
+  local log code; log="$(log_of "$1")"; code="$(exit_code_of "$1")"
+  if [[ -n "$log" && -f "$log" ]]; then
+    echo "the last lines of $log:" >&2
+    grep -v '^=== ' "$log" | tail -n 12 | sed 's/^/   | /' >&2
+  fi
+  die "$2 exited (code $code) $3; its log: $log"
 }
 
 stop_pid() { # PID [SIGNAL]: the whole process group, then wait for it (KILL after 5 s)
   local pid="$1" sig="${2:-TERM}" i
   kill -"$sig" -- "-$pid" 2>/dev/null || kill -"$sig" "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL -- "-$pid" 2>/dev/null || true
-  for ((i = 0; i < 20; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  for ((i = 0; i < 50; i++)); do running_group "$pid" || return 0; sleep 0.1; done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 20; i++)); do running_group "$pid" || return 0; sleep 0.1; done
 }
+# The process, or any process of the group it leads (a JVM under jbang's launcher), is still there.
+running_group() { kill -0 -- "-$1" 2>/dev/null || kill -0 "$1" 2>/dev/null; }
 
 stop_named() { # NAME [SIGNAL]
   local i
@@ -118,36 +184,63 @@ stop_recorded() { # PIDFILE
 
 cleanup() {
   local rc=$?
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
+  release_locks
   if [[ $KEEP_UP == 1 && $rc == 0 ]]; then record_pids; exit 0; fi
   stop_all
+  # A run that failed before it wrote anything leaves no empty results folder behind.
+  if [[ $rc != 0 && -n "${RUN_DIR:-}" ]]; then rmdir "$RUN_DIR" "${RUN_TOP:-$RUN_DIR}" 2>/dev/null || true; fi
   exit "$rc"
 }
-interrupted() {
-  trap - INT TERM
+interrupted() { # EXIT-CODE
+  trap - INT TERM HUP
   echo >&2
   echo "interrupted: stopping everything this script started" >&2
   [[ -n "$ON_INTERRUPT" ]] && "$ON_INTERRUPT" || true
-  exit 130
+  exit "$1"
 }
 trap cleanup EXIT
-trap interrupted INT TERM
+trap 'interrupted 130' INT TERM
+trap 'interrupted 129' HUP # a closed terminal: the partial summary and its path, as after Ctrl-C
 
-# One run of a kind at a time: a second one refuses in one line instead of corrupting the first.
+# One run of a kind at a time: a second one refuses in one line instead of corrupting the first. The run is named
+# by its pid and start time in KIND.lock.pid; the flock is held only while that file is read and written, never for
+# the run, so no child (a `sleep`, a starter still running after the script was killed) can keep it. An owner that
+# is gone is taken over, saying so.
+LOCKS=()
 take_lock() { # NAME
-  mkdir -p "$KIT_STATE"
-  local lock="$KIT_STATE/$1.lock"
-  exec 9>>"$lock"
-  if ! flock -n 9; then
-    die "another $1 run is in progress (pid $(cat "$lock.pid" 2>/dev/null || echo '?')); wait for it, or stop it with Ctrl-C"
+  mkdir -p "$KIT_STATE" 2>/dev/null || die "cannot create the state folder $KIT_STATE"
+  local lock="$KIT_STATE/$1.lock" owner="" st=""
+  exec 9>>"$lock" || die "cannot open $lock"
+  flock -w 10 9 || die "could not take $lock within 10 s"
+  [[ -s "$lock.pid" ]] && { read -r owner st <"$lock.pid" || true; }
+  if [[ -n "$owner" && "$owner" != "$$" && -n "$st" && "$(proc_start "$owner")" == "$st" ]]; then
+    exec 9>&-
+    die "another $1 run is in progress (pid $owner); wait for it, or stop it with Ctrl-C"
   fi
-  echo $$ >"$lock.pid"
+  [[ -n "$owner" && "$owner" != "$$" ]] && warn "taking over the $1 lock from run $owner, which is gone"
+  { echo "$$ $(proc_start $$)" >"$lock.pid.tmp" && mv -f "$lock.pid.tmp" "$lock.pid"; } 2>/dev/null ||
+    { exec 9>&-; die "cannot write $lock.pid"; }
+  exec 9>&-
+  LOCKS+=("$lock.pid")
+}
+release_locks() {
+  local f owner st
+  for f in "${LOCKS[@]}"; do
+    owner=""; read -r owner st <"$f" 2>/dev/null || true
+    [[ "$owner" == "$$" ]] && rm -f "$f"
+  done
+  LOCKS=()
 }
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() { # PORT SECONDS WHAT
+wait_port() { # PORT SECONDS WHAT [NAME]: with NAME (as given to start_bg), a process that exits ends the wait at once
   local i
-  for ((i = 0; i < $2 * 10; i++)); do listening "$1" && return 0; sleep 0.1; done
+  for ((i = 0; i < $2 * 10; i++)); do
+    listening "$1" && return 0
+    [[ -n "${4:-}" ]] && alive_or_die "$4" "$3" "before it opened port $1"
+    sleep 0.1
+  done
   die "$3 did not open port $1 within $2 s"
 }
 ports_free() { # PORT...: refuses to start next to something we did not start
@@ -158,6 +251,6 @@ ports_free() { # PORT...: refuses to start next to something we did not start
 
 new_run_dir() { # KIND: sets RUN_ID and RUN_DIR (a fresh folder of this run's own)
   RUN_ID="$(date +%Y%m%d-%H%M%S)-$1-$$"
-  RUN_DIR="$KIT/results/$RUN_ID"
-  mkdir -p "$RUN_DIR" || die "cannot create $RUN_DIR"
+  RUN_DIR="$KIT/results/$RUN_ID" RUN_TOP="$KIT/results/$RUN_ID"
+  mkdir -p "$RUN_DIR" 2>/dev/null || die "cannot create $RUN_DIR"
 }

@@ -192,11 +192,14 @@ public class DaprTests {
         "time=x level=error msg=\"failed to invoke scheduled actor reminder named: run-activity due to: ... error from worker: no such instance exists\"",
         "time=x level=warning msg=\"workflow actor instance not found when reporting activity result\"",
         "time=x level=warning msg=\"cannot add event to workflow as state has been purged. Ignoring event.\"",
+        "time=x level=error msg=\"failed to invoke scheduled actor reminder named: activity-result-O6UtbU1g due to: no such instance exists\"",
         "time=x level=info msg=\"not found: something unrelated\"");
     var c = Orphans.countWording(lines);
     assertEquals(1, c.get("run_activity_no_such_instance"));
     assertEquals(1, c.get("actor_not_found_reporting_result"));
     assertEquals(1, c.get("state_purged_ignoring_event"));
+    assertEquals(1, c.get("activity_result_no_such_instance"), "1.18.2's cross-app result reminder");
+    assertEquals(1, c.get("run_activity_no_such_instance"), "not the result reminder's line");
   }
 
   // -------------------------------------------------------------------------------- routes, input
@@ -267,46 +270,7 @@ public class DaprTests {
     assertNull(s.cost());
   }
 
-  /** --down stops only what it can prove it started: a pid now naming another process is left alone. */
-  @Test
-  @Tag("fast")
-  void downLeavesAProcessWhosePidWasReusedAlone() throws Exception {
-    Process sleeper = new ProcessBuilder("sleep", "60").start();
-    try {
-      Path pidfile = Files.createTempFile("pids", ".txt");
-      Files.writeString(pidfile, "redis " + sleeper.pid() + " 1\n"); // start time 1: not this process
-      Process p = new ProcessBuilder("bash", "-c", "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; stop_recorded " + pidfile).inheritIO().start();
-      assertEquals(0, p.waitFor());
-      assertTrue(sleeper.isAlive(), "an unrelated process that holds a recorded pid is not killed");
-      String st = Files.readString(Path.of("/proc/" + sleeper.pid() + "/stat")).replaceFirst("^.*\\) ", "").split(" ")[19];
-      Files.writeString(pidfile, "redis " + sleeper.pid() + " " + st + "\n");
-      p = new ProcessBuilder("bash", "-c", "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; stop_recorded " + pidfile + " 2>/dev/null").start();
-      assertEquals(0, p.waitFor());
-      sleeper.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-      assertFalse(sleeper.isAlive(), "the process it did start is stopped");
-    } finally {
-      sleeper.destroyForcibly();
-    }
-  }
-
-  /**
-   * A recorded process that dies on its own (the app killed from outside, as CI once did mid-kill) must not end a
-   * set -e script silently: the pidfile is rewritten without it and the run goes on to say what happened.
-   */
-  @Test
-  @Tag("fast")
-  void aProcessThatDiesOnItsOwnDoesNotEndTheScript() throws Exception {
-    Path dir = Files.createTempDirectory("procs");
-    String script = "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; PIDFILE=" + dir.resolve("pids")
-        + "; start_bg sleeper " + dir.resolve("log") + " sleep 60; start_bg other " + dir.resolve("log") + " sleep 60"
-        + "; kill -KILL \"$(pid_of sleeper)\"; wait 2>/dev/null || true; sleep 0.5; record_pids; cat \"$PIDFILE\"; stop_all 2>/dev/null; echo went-on";
-    Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), out);
-    assertTrue(out.contains("went-on"), out);
-    assertFalse(out.contains("sleeper "), "the dead process is no longer recorded: " + out);
-    assertTrue(out.contains("other "), "the live one still is: " + out);
-  }
+  // The tests of kit/procs.sh (pidfiles, --down) are in ProcsTests.
 
   // ------------------------------------------------------------------------------------------ e2e
 
@@ -458,7 +422,7 @@ public class DaprTests {
       List<String> errors = run.stderr().stream().filter(l -> l.startsWith("error:")).toList();
       assertEquals(1, errors.size(), "one error line: " + errors);
       String last = errors.get(0);
-      assertTrue(last.startsWith("error: DaprApp stopped answering"), last);
+      assertTrue(last.startsWith("error: DaprApp (pid ") && last.contains(" died by "), "the process watch names it: " + last);
       assertNull(run.summary(), "no summary path claimed on stdout");
       Path partial = Path.of(last.substring(last.indexOf("partial results in ") + "partial results in ".length()));
       var s = Cli.readJson(partial, DaprReport.Summary.class);

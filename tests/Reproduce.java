@@ -61,12 +61,27 @@ public final class Reproduce {
     return base + portOffset();
   }
 
-  /** ./reproduce_issue.sh --down, then every Dapr port must be free. */
+  /** ./reproduce_issue.sh temporal --down: a plain Temporal run leaves its dev servers (and UI) up for inspection. */
+  public static void temporalDown() throws Exception {
+    Process p = new ProcessBuilder("./reproduce_issue.sh", "temporal", "--down").inheritIO().start();
+    if (p.waitFor() != 0) throw new AssertionError("temporal --down failed");
+  }
+
+  /** The ports of the local Dapr stack, as kit/dapr.sh defines them (after DURABLE_KIT_PORT_OFFSET), never a copy. */
+  public static List<Integer> daprPorts() throws Exception {
+    Process p = new ProcessBuilder("bash", "-c", "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source kit/dapr.sh; "
+        + "echo $APP_PORT $DAPR_HTTP $DAPR_GRPC $REDIS_PORT $PLACEMENT_PORT $SCHEDULER_PORT $DAPR_METRICS_PORT $ETCD_PORT "
+        + "$PLACEMENT_HEALTH_PORT $PLACEMENT_METRICS_PORT $SCHEDULER_HEALTH_PORT $SCHEDULER_METRICS_PORT $PLACEMENT_RAFT_PORT $ETCD_HTTP_PORT").start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    if (p.waitFor() != 0 || !out.matches("[0-9]+( [0-9]+){13}")) throw new AssertionError("cannot read the ports from kit/dapr.sh: '" + out + "'");
+    return java.util.Arrays.stream(out.split(" ")).map(Integer::valueOf).toList();
+  }
+
+  /** ./reproduce_issue.sh --down, then every port of the Dapr stack must be free. */
   public static void down() throws Exception {
     Process p = new ProcessBuilder("./reproduce_issue.sh", "--down").inheritIO().start();
     if (p.waitFor() != 0) throw new AssertionError("--down failed");
-    for (int base : new int[] {8999, 3500, 50001, 6380, 50005, 50006}) {
-      int port = port(base);
+    for (int port : daprPorts()) {
       try (var s = new java.net.Socket("127.0.0.1", port)) {
         throw new AssertionError("port " + port + " still listening after --down");
       } catch (java.io.IOException expected) {

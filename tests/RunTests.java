@@ -7,7 +7,17 @@
 //DEPS org.yaml:snakeyaml:2.3
 //SOURCES ../Workflows.java ../StartWorkflows.java ../ActivityWorker.java ../WorkflowWorker.java
 //SOURCES ../kit/Report.java ../kit/Charts.java ../kit/Orphans.java ../kit/DaprReport.java ../DaprApp.java
-//SOURCES TemporalTests.java DaprTests.java ComposeTests.java LauncherTests.java BuildTests.java Reproduce.java
+//SOURCES ../kit/Original.java
+//SOURCES Reproduce.java
+//SOURCES TemporalTests.java
+//SOURCES DaprTests.java
+//SOURCES ComposeTests.java
+//SOURCES LauncherTests.java
+//SOURCES BuildTests.java
+//SOURCES BenchmarkTests.java
+//SOURCES ProcsTests.java
+//SOURCES OrchestratorTests.java
+//SOURCES ClusterTests.java
 
 // jbang has no test command: this runs the JUnit Platform over the kit's test classes and ends with
 // the plain "N passed, N failed, N skipped" line. A test that cannot run here (an assumption that does
