@@ -351,7 +351,8 @@ public class DaprReport implements Callable<Integer> {
           + String.format("  the original's scale scenario (its own figures): %d workflows, %,d LLM calls an hour, $%,d a month%n",
               s.seedScale().workflows(), s.seedScale().callsPerHour(), s.seedScale().costPerMonth());
       case INCONCLUSIVE -> "  projected cost: none (a few orphaned executions, still arriving at the end: observe longer with --observe)\n";
-      default -> "  projected cost: $0 (the orphaned executions stopped)\n";
+      case NONE -> "  projected cost: $0 (no activity ran without its workflow)\n";
+      case STOPS -> "  projected cost: $0 (the orphaned executions stopped)\n";
     };
   }
 

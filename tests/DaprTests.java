@@ -192,11 +192,14 @@ public class DaprTests {
         "time=x level=error msg=\"failed to invoke scheduled actor reminder named: run-activity due to: ... error from worker: no such instance exists\"",
         "time=x level=warning msg=\"workflow actor instance not found when reporting activity result\"",
         "time=x level=warning msg=\"cannot add event to workflow as state has been purged. Ignoring event.\"",
+        "time=x level=error msg=\"failed to invoke scheduled actor reminder named: activity-result-O6UtbU1g due to: no such instance exists\"",
         "time=x level=info msg=\"not found: something unrelated\"");
     var c = Orphans.countWording(lines);
     assertEquals(1, c.get("run_activity_no_such_instance"));
     assertEquals(1, c.get("actor_not_found_reporting_result"));
     assertEquals(1, c.get("state_purged_ignoring_event"));
+    assertEquals(1, c.get("activity_result_no_such_instance"), "1.18.2's cross-app result reminder");
+    assertEquals(1, c.get("run_activity_no_such_instance"), "not the result reminder's line");
   }
 
   // -------------------------------------------------------------------------------- routes, input
@@ -419,7 +422,7 @@ public class DaprTests {
       List<String> errors = run.stderr().stream().filter(l -> l.startsWith("error:")).toList();
       assertEquals(1, errors.size(), "one error line: " + errors);
       String last = errors.get(0);
-      assertTrue(last.startsWith("error: DaprApp stopped answering"), last);
+      assertTrue(last.startsWith("error: DaprApp (pid ") && last.contains(" died by "), "the process watch names it: " + last);
       assertNull(run.summary(), "no summary path claimed on stdout");
       Path partial = Path.of(last.substring(last.indexOf("partial results in ") + "partial results in ".length()));
       var s = Cli.readJson(partial, DaprReport.Summary.class);
