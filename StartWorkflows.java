@@ -103,7 +103,7 @@ public class StartWorkflows implements Callable<Integer> {
 
   // Before the logger: slf4j-simple reads its settings once, when the first logger is made.
   static {
-    Cli.quietLogging("StartWorkflows");
+    Cli.quietLogging("StartWorkflows", "Accounting"); // the accounting's progress lines too
   }
 
   private static final Logger log = LoggerFactory.getLogger(StartWorkflows.class);

@@ -117,7 +117,7 @@ public class Report implements Callable<Integer> {
     var setup = s.setup();
     StringBuilder md = new StringBuilder("# Activity tasks lost on graceful worker restarts: run " + s.runId() + "\n\n");
     md.append("| what | measured |\n|---|---|\n");
-    md.append(row("Temporal CLI (dev server)", v == null || v.cliVersion() == null ? "not ours (given with --address)" : v.cliVersion()));
+    md.append(row("Temporal CLI (dev server)", v == null || v.cliVersion() == null ? "none: not a dev server of this kit's CLI (--address, --cluster or Compose)" : v.cliVersion()));
     md.append(row("server", v == null || v.serverVersion() == null ? "unknown (did not answer)" : v.serverVersion()));
     md.append(row("Java SDK of the chaos worker", v == null || v.workerSdkVersion() == null ? "unknown" : v.workerSdkVersion()));
     md.append(row("namespace capability workerPollCompleteOnShutdown", modeLine(s)));
