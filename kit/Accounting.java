@@ -244,7 +244,7 @@ public final class Accounting {
     }
     var timing = new Loss.Timing(round(run.startSeconds()), round(drainSeconds), round(verdictLatency));
     long windowEndMs = Loss.workEndedMs(lastCompletedCloseMs, snapshot, lastCloseMs, System.currentTimeMillis());
-    var versions = connection.versions(workerSdk).withCli(run.cliVersion());
+    var versions = Server.into(connection.versions(workerSdk).withCli(run.cliVersion()), Server.read(run.out()));
     var s = Loss.summarize(run.setup(), Map.copyOf(outcomes), snapshot, records, versions, timing, firstStartMs, windowEndMs, incomplete);
     Cli.writeJson(file, s);
     written.set(file);

@@ -109,15 +109,24 @@ public final class Loss {
   public record Setup(String runId, String taskQueue, String activityTaskQueue, Double interval, Integer workers,
       double activityTimeout, double activitySleep, Double heartbeatTimeout, String command) {}
 
-  /** What ran: the server, the SDKs, and whether the namespace advertises graceful poll shutdown. */
-  public record Versions(String serverVersion, String sdkVersion, String workerSdkVersion, Boolean pollCompleteOnShutdown, String cliVersion) {
+  /**
+   * What ran: the server, the SDKs, and whether the namespace advertises graceful poll shutdown; where the
+   * orchestration wrote a server.json (kit/Server.java), also the server's kind (dev or cluster), its persistence
+   * and the fix flags in force.
+   */
+  public record Versions(String serverVersion, String sdkVersion, String workerSdkVersion, Boolean pollCompleteOnShutdown, String cliVersion,
+      String serverKind, String persistence, Map<String, Object> flags) {
     public Versions(String serverVersion, String sdkVersion, String workerSdkVersion, Boolean pollCompleteOnShutdown) {
-      this(serverVersion, sdkVersion, workerSdkVersion, pollCompleteOnShutdown, null);
+      this(serverVersion, sdkVersion, workerSdkVersion, pollCompleteOnShutdown, null, null, null, null);
+    }
+
+    public Versions(String serverVersion, String sdkVersion, String workerSdkVersion, Boolean pollCompleteOnShutdown, String cliVersion) {
+      this(serverVersion, sdkVersion, workerSdkVersion, pollCompleteOnShutdown, cliVersion, null, null, null);
     }
 
     /** The Temporal CLI that ran the dev server, as the orchestrator passed it (null: not a dev server of ours). */
     public Versions withCli(String cli) {
-      return new Versions(serverVersion, sdkVersion, workerSdkVersion, pollCompleteOnShutdown, cli);
+      return new Versions(serverVersion, sdkVersion, workerSdkVersion, pollCompleteOnShutdown, cli, serverKind, persistence, flags);
     }
   }
 

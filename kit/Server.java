@@ -31,14 +31,6 @@ public record Server(String serverKind, String serverVersion, String persistence
   public static final String CANCEL_POLLS = "frontend.enableCancelWorkerPollsOnShutdown";
   public static final String FAN_OUT = "frontend.enableMatchingFanOutForPollCancellation";
 
-  public enum Kind {
-    DEV, CLUSTER;
-
-    public String key() {
-      return name().toLowerCase();
-    }
-  }
-
   /** DIR/server.json, or null where the orchestration wrote none (an older run, or --address). */
   public static Server read(Path dir) {
     Path f = dir.resolve(FILE);
@@ -56,6 +48,17 @@ public record Server(String serverKind, String serverVersion, String persistence
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new Cli.Fail("cannot write " + FILE + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The accounting's own measurement (version, capability) with what server.json adds: the kind, the persistence
+   * and the flags in force. Without a server.json the versions are as measured.
+   */
+  public static Loss.Versions into(Loss.Versions measured, Server s) {
+    if (s == null) return measured;
+    return new Loss.Versions(measured.serverVersion() != null ? measured.serverVersion() : s.serverVersion(), measured.sdkVersion(),
+        measured.workerSdkVersion(), measured.pollCompleteOnShutdown() != null ? measured.pollCompleteOnShutdown() : s.pollCompleteOnShutdown(),
+        measured.cliVersion(), s.serverKind(), s.persistence(), s.flags());
   }
 
   /** The value of each key of a dynamic config file (parsed YAML): the entry without constraints, else the first. */

@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
 public class ServerInfo implements Callable<Integer> {
   @Mixin Temporal.Connection connection;
 
-  @Option(names = "--kind", description = "dev (the CLI's dev server) or cluster (the official server's separate services); default dev")
-  Server.Kind kind = Server.Kind.DEV;
+  @Option(names = "--kind", description = "dev (the CLI's dev server) or cluster (the official server's separate services); unset: unknown")
+  String kind;
 
   @Option(names = "--persistence", description = "what the server stores in, as the orchestration started it (e.g. \"postgresql 15.18\")")
   String persistence;
@@ -56,6 +56,7 @@ public class ServerInfo implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (kind != null && !kind.equals("dev") && !kind.equals("cluster")) throw new Cli.Fail("--kind takes dev or cluster, got '" + kind + "'");
     Map<String, Object> configured = new LinkedHashMap<>();
     for (String f : devFlags) {
       int eq = f.indexOf('=');
@@ -73,7 +74,7 @@ public class ServerInfo implements Callable<Integer> {
       c.connect();
       Loss.Versions v = c.versions(null);
       if (v.serverVersion() == null) throw new Cli.Fail("the server at " + c.target() + " did not say what it is");
-      var server = new Server(kind.key(), v.serverVersion(), persistence, v.pollCompleteOnShutdown(), flags, notRegistered,
+      var server = new Server(kind, v.serverVersion(), persistence, v.pollCompleteOnShutdown(), flags, notRegistered,
           services.isEmpty() ? null : services);
       System.out.println("server_version=" + server.serverVersion());
       System.out.println("poll_complete_on_shutdown=" + server.pollCompleteOnShutdown());

@@ -153,7 +153,7 @@ cluster_dynamic_config() { # FILE MODE(off|on) FANOUT(off|on|-)
 
 # Starts the cluster (the build first: cached after the first time); sets ADDRESS, CLUSTER_BIN, CLUSTER_DIR.
 cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
-  local version="$1" mode="$2" fanout="$3" fport="$4" svc pg dir i log
+  local version="$1" mode="$2" fanout="$3" fport="$4" svc pg dir i log t0=$SECONDS
   say "Temporal server $version (official build, cached by version)"
   CLUSTER_BIN="$("$KIT/tools/build-temporal-server.sh" "$version")" || die "could not build Temporal server $version"
   cluster_postgres_bin
@@ -176,8 +176,8 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
     as=(setpriv --reuid=postgres --regid=postgres --init-groups)
   fi
   echo temporal >"$dir/pw" && chmod 644 "$dir/pw"
-  say "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $NF}') on 127.0.0.1:$pg (fresh data folder $dir/data)"
-  "${as[@]}" "$PG_BIN/initdb" -D "$dir/data" -U temporal --pwfile="$dir/pw" --auth-host=scram-sha-256 --auth-local=trust \
+  say "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg (fresh data folder $dir/data)"
+  "${as[@]}" "$PG_BIN/initdb" -D "$dir/data" -U temporal --pwfile="$dir/pw" --auth-host=scram-sha-256 --auth-local=trust --no-sync \
     -E UTF8 --locale=C.UTF-8 >"$log/initdb.log" 2>&1 || die "initdb failed (see $log/initdb.log)"
   # The wrapper outlives the signals a stop sends, turns them into a fast shutdown (no waiting for clients)
   # and removes the data folder once PostgreSQL is down.
@@ -186,9 +186,9 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
     "$@" & pid=$!
     trap "kill -INT $pid 2>/dev/null" TERM INT
     wait $pid; wait $pid; rm -rf "'"$dir"'"' postgres "${as[@]}" "$PG_BIN/postgres" -D "$dir/data" -p "$pg" \
-    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir" -c max_connections=300
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=300
   wait_port "$pg" 60 "PostgreSQL"
-  CLUSTER_PG="$pg" CLUSTER_PERSISTENCE="postgresql $("$PG_BIN/postgres" --version | awk '{print $NF}')"
+  CLUSTER_PG="$pg" CLUSTER_PERSISTENCE="postgresql $("$PG_BIN/postgres" --version | awk '{print $3}')"
 
   say "schemas by temporal-sql-tool $version: temporal, temporal_visibility"
   local db sub sql=("$CLUSTER_BIN/temporal-sql-tool" --plugin postgres12 --ep 127.0.0.1 -p "$pg" -u temporal --pw temporal)
@@ -223,22 +223,34 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
   # The frontend answers before the ring has every service: register until it takes, then until usable.
   for ((i = 0; i < 150; i++)); do
     "$TEMPORAL_BIN" operator namespace describe --address "$ADDRESS" --namespace default >/dev/null 2>&1 && break
-    "$TEMPORAL_BIN" operator namespace create --address "$ADDRESS" --namespace default --retention 1d >>"$log/namespace.log" 2>&1 || sleep 0.4
+    "$TEMPORAL_BIN" operator namespace create --address "$ADDRESS" --namespace default --retention 24h >>"$log/namespace.log" 2>&1 || sleep 0.4
   done
   ((i < 150)) || die "namespace default could not be registered on the cluster within 60 s (see $log/namespace.log)"
+  say "cluster ready in $((SECONDS - t0)) s"
   SERVER_INFO=(--kind cluster --persistence "$CLUSTER_PERSISTENCE" --dynamic-config "$dir/dynamicconfig.yaml"
     --server-binary "$CLUSTER_BIN/temporal-server")
   for svc in "${CLUSTER_SERVICES[@]}"; do SERVER_INFO+=(--service "${svc%-[0-9]}"); done
 }
 
-# Temporal first (they hold connections), all at once; then PostgreSQL, which removes its data folder.
+# The way in first (the internal worker and the frontend, which cancel their polls on the way out), then
+# matching and history, each group at once; then PostgreSQL, which removes its data folder.
 cluster_down() {
-  local svc pid
-  for svc in "${CLUSTER_SERVICES[@]}"; do
-    pid="$(pid_of "temporal-$svc")"
-    [[ -n "$pid" ]] && kill -TERM -- "-$pid" 2>/dev/null || true
+  local group svc pid i t0=$SECONDS
+  for group in "worker frontend" "matching-1 matching-2 history"; do
+    for svc in $group; do
+      pid="$(pid_of "temporal-$svc")"
+      [[ -n "$pid" ]] && kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+    for svc in $group; do stop_named "temporal-$svc"; done
   done
-  for svc in "${CLUSTER_SERVICES[@]}"; do stop_named "temporal-$svc"; done
+  # Its shutdown checkpoint syncs every file written: seconds on a busy disk, so it gets 30 s, not stop_pid's 5.
+  pid="$(pid_of postgresql)"
+  if [[ -n "$pid" ]]; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   stop_named postgresql
+  [[ "${CLUSTER_DIR:-}" == /tmp/durable-kit-cluster.* ]] && rm -rf "$CLUSTER_DIR"
   rm -f "$KIT_STATE/cluster.datadir"
+  say "cluster stopped in $((SECONDS - t0)) s"
 }

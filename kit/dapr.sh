@@ -178,10 +178,15 @@ scheduler_flags() {
 DAPRD_N=0
 start_daprd() {
   DAPRD_N=$((DAPRD_N + 1))
+  # Its metrics and its internal gRPC API listen on every interface unless told otherwise (releases that have the flags).
+  local lo=() f help; help="$("$DAPR_BIN/daprd" --help 2>&1 || true)"
+  for f in --metrics-listen-address --dapr-internal-grpc-listen-address; do
+    if grep -q -- "$f" <<<"$help"; then lo+=("$f" 127.0.0.1); else warn "daprd of Dapr $BUILT has no $f: that port listens on every interface"; fi
+  done
   start_bg daprd "$RUN_DIR/daprd.$DAPRD_N.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/daprd" --app-id hello-app --app-port "$APP_PORT" \
     --dapr-http-port "$DAPR_HTTP" --dapr-grpc-port "$DAPR_GRPC" --metrics-port "$DAPR_METRICS_PORT" --dapr-listen-addresses 127.0.0.1 \
     --placement-host-address "localhost:$PLACEMENT_PORT" --scheduler-host-address "localhost:$SCHEDULER_PORT" \
-    --resources-path "$RESOURCES" --config "$KIT/dapr/config.yaml" --log-level info
+    --resources-path "$RESOURCES" --config "$KIT/dapr/config.yaml" --log-level info "${lo[@]}"
   sidecar_healthy 60 daprd && return 0
   tail -20 "$RUN_DIR/daprd.$DAPRD_N.log" >&2; die "the Dapr sidecar did not become healthy within 60 s (log: $RUN_DIR/daprd.$DAPRD_N.log)"
 }
@@ -453,7 +458,7 @@ dapr_main() {
       for v0 in "${built[@]}"; do
         dapr_resolve "$v0"
         for b in "${RESOLVED[@]}"; do
-          [[ "${b#* }" == "$BUILT" ]] && die "--dapr-version: ${b%% *} and $v0 both run Dapr $BUILT here (the Go module proxy serves no other): each version runs once in a run"
+          [[ "${b#* }" == "$BUILT" ]] && die "--dapr-version: ${b%% *} and $v0 both run Dapr $BUILT here: each version runs once in a run"
         done
         RESOLVED+=("$v0 $BUILT")
       done

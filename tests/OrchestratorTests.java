@@ -261,12 +261,14 @@ public class OrchestratorTests {
   // ---------------------------------------------------------------------------- Report compare's input
 
   static Path summary(Path dir, String name, String mode, int started, int completed, int lost, int running) throws Exception {
-    var setup = new Loss.Setup("r-" + name, "wq", "aq", 0.5, 1, 2.0, 0.0, null);
+    var setup = new Loss.Setup("r-" + name, "wq", "aq", 0.5, 1, 2.0, 0.0, null, null);
     List<Loss.Explained> lostTasks = new ArrayList<>();
     for (int i = 0; i < lost; i++) {
-      lostTasks.add(new Loss.Explained("hello-r-" + name + "-" + i, "run-" + i, Loss.Outcome.LOST, "lost", "TIMED_OUT", "w@1", 1L, 1, 1, 0L, 0L, 0L, 0L, "START_TO_CLOSE", 2L, false));
+      lostTasks.add(new Loss.Explained("hello-r-" + name + "-" + i, "run-" + i, Loss.Outcome.LOST, "lost", "TIMED_OUT",
+          new Loss.Handover("w@1", 1L), new Loss.Timeout("start_to_close", 2L), null, false, null));
     }
-    var s = new Loss.Summary("r-" + name, mode, started, completed, lost, 0, running, Map.of(), null, null, setup, null, null, null, lostTasks, List.of(), List.of(), null);
+    var s = new Loss.Summary("r-" + name, mode, started, completed, lost, 0, running, Map.of(), null, null, null, setup, null, null,
+        null, null, null, lostTasks, List.of(), List.of(), null);
     Path f = dir.resolve(name + ".json");
     Cli.writeJson(f, s);
     return f;
@@ -474,7 +476,7 @@ public class OrchestratorTests {
     } finally {
       stop.set(true);
       t.join();
-      new ProcessBuilder("./reproduce_issue.sh", "temporal", "--down").inheritIO().start().waitFor();
+      Reproduce.temporalDown();
     }
     stop.set(false);
     t = sampler(Reproduce.state().resolve("dapr.pids"), seen, stop);

@@ -17,6 +17,7 @@
 //SOURCES BenchmarkTests.java
 //SOURCES ProcsTests.java
 //SOURCES OrchestratorTests.java
+//SOURCES ClusterTests.java
 
 // jbang has no test command: this runs the JUnit Platform over the kit's test classes and ends with
 // the plain "N passed, N failed, N skipped" line. A test that cannot run here (an assumption that does

@@ -588,6 +588,7 @@ public class TemporalTests {
   void shortChaosRunAccountsForEveryWorkflowInBothModes() throws Exception {
     realServer();
     var run = Reproduce.run("temporal", "--workflows", "300", "--interval", "0.1", "--activity-timeout", "3");
+    Reproduce.temporalDown(); // the run leaves its servers up for inspection; the summary is all this test reads
     assertEquals(0, run.exit(), "reproduce_issue.sh temporal failed");
     var side = Cli.readJson(run.summary(), Report.Side.class);
     for (Loss.Summary s : List.of(side.bug(), side.fix())) {

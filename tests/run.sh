@@ -23,6 +23,10 @@ if [[ ${#tags[@]} -eq 0 || " ${tags[*]} " == *" e2e "* ]]; then
   say "Dapr binaries: the report's line (1.15.x) and the fixed release (1.16.2); built once, then cached"
   "$KIT/tools/build-dapr.sh" 1.15.8 >/dev/null
   "$KIT/tools/build-dapr.sh" 1.16.2 >/dev/null
+  # The official Temporal server for tests/ClusterTests.java: built once (cold: minutes), then cached by version.
+  export TEMPORAL_CLUSTER_TEST_VERSION=1.32.2
+  say "Temporal server $TEMPORAL_CLUSTER_TEST_VERSION (go.temporal.io/server, official build); built once, then cached"
+  "$KIT/tools/build-temporal-server.sh" "$TEMPORAL_CLUSTER_TEST_VERSION" >/dev/null
   command -v redis-server >/dev/null || {
     say "installing Redis from Debian's packages"
     { apt-get update -qq && apt-get install -y -qq redis-server; } >&2 || die "could not install redis-server"
@@ -33,7 +37,7 @@ if [[ ${#tags[@]} -eq 0 || " ${tags[*]} " == *" e2e "* ]]; then
   ports_free "$tp" "$((tp + 1000))" "$((tp + 10))"
   start_bg test-temporal "$logs/temporal.log" "$temporal" server start-dev --headless --ip 127.0.0.1 --port "$tp" \
     --ui-port "$((tp + 1000))" --http-port "$((tp + 10))" --metrics-port 0 --log-level error
-  wait_port "$tp" 60 "the test Temporal server"
+  wait_port "$tp" 60 "the test Temporal server" test-temporal
   export TEMPORAL_TEST_ADDRESS="localhost:$tp"
   say "set-up took $((SECONDS - started)) s"
 fi
