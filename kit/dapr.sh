@@ -9,7 +9,7 @@ DAPR_MATRIX_DEFAULT=1.14.4,1.15.8,1.16.0,1.16.2,1.16.8,1.17.5,1.18.2,1.18.3
 
 dapr_usage() {
   sed "s/DEFAULT_MATRIX/$DAPR_MATRIX_DEFAULT/" <<'EOF'
-Usage: ./reproduce_issue.sh [--mode kill|ttl|ttl-no-restart] [--dapr-version V[,V...] | --dapr-matrix [--dapr-versions V,V...]] [--dapr-src DIR]
+Usage: ./reproduce_issue.sh [--mode kill|ttl|ttl-no-restart|crossapp] [--dapr-version V[,V...] | --dapr-matrix [--dapr-versions V,V...]] [--dapr-src DIR]
                             [--workflows N] [--wait-before-kill S] [--outage S] [--observe S] [--ttl S]
                             [--cost-per-call USD] [--activity-seconds S] [--down] [--docker]
 
