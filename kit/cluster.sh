@@ -226,6 +226,13 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
     "$TEMPORAL_BIN" operator namespace create --address "$ADDRESS" --namespace default --retention 24h >>"$log/namespace.log" 2>&1 || sleep 0.4
   done
   ((i < 150)) || die "namespace default could not be registered on the cluster within 60 s (see $log/namespace.log)"
+  # The frontend's gRPC health check (what the SDK's connected stubs wait for) can lag its first answers on a
+  # busy machine: the clients get a frontend that says SERVING.
+  for ((i = 0; i < 150; i++)); do
+    "$TEMPORAL_BIN" operator cluster health --address "$ADDRESS" >>"$log/health.log" 2>&1 && break
+    sleep 0.4
+  done
+  ((i < 150)) || die "the cluster's frontend did not report SERVING within 60 s (see $log/health.log)"
   say "cluster ready in $((SECONDS - t0)) s"
   SERVER_INFO=(--kind cluster --persistence "$CLUSTER_PERSISTENCE" --dynamic-config "$dir/dynamicconfig.yaml"
     --server-binary "$CLUSTER_BIN/temporal-server")
