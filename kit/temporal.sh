@@ -262,6 +262,11 @@ temporal_main() {
     command -v docker >/dev/null && docker info >/dev/null 2>&1 || die "--docker needs a running Docker engine (docker info failed); without --docker the local stack needs none"
   fi
 
+  # A folder that is not the original is one error line, before anything starts (even beside another run).
+  ORIGINAL_SPEC=""
+  # Relative to where the user ran the script (reproduce_issue.sh has moved into the kit: OLDPWD is that place).
+  [[ -z "$ORIGINAL" || "$ORIGINAL" == /* ]] || ORIGINAL="${OLDPWD:-$PWD}/$ORIGINAL"
+  if [[ -n "$ORIGINAL" ]]; then ORIGINAL_SPEC="$("$JBANG" "$KIT/kit/Benchmark.java" check --original "$ORIGINAL")" || exit 2; fi
   take_lock temporal
   # Whatever an earlier run left behind (a closed terminal, a SIGKILL): stopped if it is provably ours.
   PIDFILE="$KIT_STATE/temporal.pids"
@@ -507,7 +512,7 @@ original_venv() { # PIPSPEC: sets PYTHON
 temporal_benchmark_original() { # DIR ROUNDS
   local TIMEFORMAT='%R %U %S' # the starters' wall, user and system seconds (bash's time), for Report.java
   local orig="$1" rounds="$2" spec r kind dir run wq aq copies interval=0.1
-  spec="$("$JBANG" "$KIT/kit/Benchmark.java" check --original "$orig")" || exit 2
+  spec="$ORIGINAL_SPEC"
   original_venv "$spec"
   temporal_cli
   temporal_server_up off "$TEMPORAL_PORT_OFF"
