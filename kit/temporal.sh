@@ -578,8 +578,9 @@ benchmark_original_run() { # ORIGINAL DIR RUN ROUND ATTEMPT (uses wq, aq, copies
     die "the original's workers did not poll (see $dir/*.log)"
   # Its exit status is not the measure (temporalio 1.18.1 can abort at interpreter exit after starting them
   # all: "PyGILState_Release"): the server's count of its workflows is, in measure (exit 3: not all started).
+  # timeout: after a timed-out start its interpreter can also hang at exit for good (seen at load 40).
   local rc=0
-  { time "$PYTHON" -u "$copy/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 || rc=$?; } 2>"$dir/start.time"
+  { time timeout -k 5 180 "$PYTHON" -u "$copy/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 || rc=$?; } 2>"$dir/start.time"
   echo "$rc" >"$dir/start.exit"
   rc=0
   "$JBANG" "$KIT/kit/Benchmark.java" measure --kit original --round "$r" --address "$ADDRESS" --id-prefix "$run-" --count "$WORKFLOWS" \
