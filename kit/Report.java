@@ -331,8 +331,22 @@ public class Report implements Callable<Integer> {
       System.out.print(table(b, f) + links);
       Cli.writeJson(out, new Side(b != null ? b.runId() : f.runId(), b, f));
       Cli.writeFile(outDir.resolve("report.md"), "# Temporal: activity tasks lost on graceful worker restarts\n\n```\n" + table(b, f) + "```\n"
-          + (links.isEmpty() ? "" : "\nLost tasks, each linked to its history in the web UI:\n\n" + links.lines().map(l -> "- " + l.trim()).reduce("", (a, c) -> a + c + "\n")));
+          + (links.isEmpty() ? "" : "\nLost tasks, each linked to its history in the web UI:\n\n" + links.lines().map(l -> "- " + l.trim()).reduce("", (a, c) -> a + c + "\n"))
+          + runReports(outDir));
       return 0;
+    }
+
+    /** Links to each run's own report.md (what ran, the wire evidence), where the runs wrote one. */
+    String runReports(Path outDir) {
+      StringBuilder sb = new StringBuilder();
+      List<Path> given = new ArrayList<>(runs);
+      if (bug != null) given.add(bug);
+      if (fix != null) given.add(fix);
+      for (Path p : given) {
+        Path r = p.toAbsolutePath().getParent().resolve("report.md");
+        if (Files.isRegularFile(r) && !r.equals(outDir.resolve("report.md"))) sb.append("- [").append(outDir.relativize(r)).append("](").append(outDir.relativize(r)).append(")\n");
+      }
+      return sb.isEmpty() ? "" : "\nEach run's own report:\n\n" + sb;
     }
 
     /** One line per lost task with its history page in the web UI of the server that ran it, where there is one. */
