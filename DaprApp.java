@@ -67,6 +67,12 @@ public class DaprApp implements Callable<Integer> {
   @Option(names = "--state-store", converter = Cli.HostPort.class, description = "Redis HOST:PORT of the actor state store, to confirm that an instance's keys are gone (default: not checked)")
   String stateStore;
 
+  @Option(names = "--activity-app-id", description = "Run the workflow's activities on this other Dapr app (cross-app activities, as Dapr 1.18's remote activity reminders carry their results back; default: this app)")
+  String activityAppId;
+
+  @Option(names = "--workflow-grpc-port", description = "The gRPC port of the sidecar that holds the workflows, for the activity's checks when it runs in another app than its workflow (default: this app's sidecar)")
+  Integer workflowGrpcPort;
+
   // Before the logger: slf4j-simple reads its settings once, when the first logger is made.
   static {
     Cli.quietLogging("DaprApp");
@@ -85,10 +91,14 @@ public class DaprApp implements Callable<Integer> {
   public Integer call() throws Exception {
     if (port < 1 || port > 65535) throw new Cli.Fail("--port must be 1-65535, got " + port);
     Cli.nonNegative(activitySeconds, "--activity-seconds");
+    if (workflowGrpcPort != null && (workflowGrpcPort < 1 || workflowGrpcPort > 65535)) throw new Cli.Fail("--workflow-grpc-port must be 1-65535, got " + workflowGrpcPort);
     DaprWorkflowClient client = new DaprWorkflowClient();
-    InstanceChecks checks = new InstanceChecks(client, StateStore.of(stateStore), records == null ? null : new Cli.JsonLines(records));
+    // An activity of another app asks the workflow's own sidecar whether its instance still exists.
+    DaprWorkflowClient asks = workflowGrpcPort == null ? client
+        : new DaprWorkflowClient(new io.dapr.config.Properties(Map.of("dapr.grpc.port", String.valueOf(workflowGrpcPort))));
+    InstanceChecks checks = new InstanceChecks(asks, StateStore.of(stateStore), records == null ? null : new Cli.JsonLines(records));
     try (WorkflowRuntime runtime = new WorkflowRuntimeBuilder()
-        .registerWorkflow(HelloWorkflow.class)
+        .registerWorkflow(new HelloWorkflow(activityAppId))
         .registerActivity(HelloActivity.NAME, new HelloActivity(checks, activitySeconds))
         .build()) {
       runtime.start(false); // reconnects by itself when the sidecar comes back
@@ -109,6 +119,13 @@ public class DaprApp implements Callable<Integer> {
 
   /** Orphans.ROUNDS rounds of Orphans.PARALLEL parallel activities, with the retry policy of the seed. */
   public static class HelloWorkflow implements Workflow {
+    final String activityAppId;
+
+    /** activityAppId: the app whose activities it calls (null: its own). */
+    HelloWorkflow(String activityAppId) {
+      this.activityAppId = activityAppId;
+    }
+
     @Override
     public WorkflowStub create() {
       return ctx -> {
@@ -120,7 +137,7 @@ public class DaprApp implements Callable<Integer> {
             .setMaxRetryInterval(Duration.ofSeconds(10))
             .setRetryTimeout(Duration.ofSeconds(100))
             .build();
-        WorkflowTaskOptions options = new WorkflowTaskOptions(retry);
+        WorkflowTaskOptions options = activityAppId == null ? new WorkflowTaskOptions(retry) : new WorkflowTaskOptions(retry, activityAppId);
         // The activity context carries no workflow instance id, so it travels in the input.
         String id = ctx.getInstanceId();
         for (int round = 1; round <= Orphans.ROUNDS; round++) {

@@ -119,7 +119,12 @@ public class Benchmark implements Callable<Integer> {
       try (var c = connection) {
         c.connect();
         String scope = "WorkflowId STARTS_WITH " + Temporal.quote(idPrefix);
-        awaitClosed(c, scope);
+        try {
+          awaitClosed(c, scope);
+        } catch (NotAllStarted e) {
+          System.err.println("error: " + e.getMessage());
+          return NOT_ALL_STARTED;
+        }
         List<WorkflowExecutionInfo> infos = c.list(scope);
         if (infos.size() != count) throw new Cli.Fail("the server lists " + infos.size() + " workflows with ids " + idPrefix + "*, not the " + count + " started");
         List<Loss.History> histories = histories(c, infos);
@@ -128,11 +133,28 @@ public class Benchmark implements Callable<Integer> {
       }
     }
 
+    /** Exit code of a run whose starter did not start every workflow (the script runs it again): not a measurement. */
+    static final int NOT_ALL_STARTED = 3;
+
+    static final class NotAllStarted extends RuntimeException {
+      NotAllStarted(String m) {
+        super(m);
+      }
+    }
+
     void awaitClosed(Temporal.Connection c, String scope) throws InterruptedException {
-      long began = System.currentTimeMillis();
+      long began = System.currentTimeMillis(), lastTotal = -1, totalSince = began;
       while (true) {
         long total = c.count(scope), running = c.count(scope + " AND ExecutionStatus = 'Running'");
         if (total >= count && running == 0) return;
+        long now = System.currentTimeMillis();
+        if (total != lastTotal) {
+          lastTotal = total;
+          totalSince = now;
+        } else if (total < count && now - totalSince > 30_000) {
+          // The starter has ended (this runs after it): what is not visible 30 s later was never started.
+          throw new NotAllStarted(kit + " round " + round + ": only " + total + " of " + count + " workflows were started");
+        }
         if (System.currentTimeMillis() - began > maxWait * 1000) {
           throw new Cli.Fail(kit + " round " + round + ": " + total + " of " + count + " workflows visible, " + running + " still running after " + maxWait + " s");
         }
@@ -182,8 +204,9 @@ public class Benchmark implements Callable<Integer> {
       // Lost: handed to a worker, then timed out start-to-close. The kit's own execution records must also say
       // that no worker began it; the original writes none for a 0 s activity, so its histories alone say it.
       int lost = 0, before = 0, during = 0, after = 0, unplaced = 0;
+      List<Long> offsets = new ArrayList<>();
       for (Loss.History h : histories) {
-        if (h.handedTo() == null || !"START_TO_CLOSE".equals(h.timeoutType())) continue;
+        if (!Report.BenchmarkRun.handedThenTimedOut(h)) continue;
         Long begin, end;
         if (records != null) {
           if (records.executed(h.workflowId(), h.runId())) continue;
@@ -196,6 +219,7 @@ public class Benchmark implements Callable<Integer> {
           end = i == null ? null : i.shutdownEndMs();
         }
         lost++;
+        if (begin != null) offsets.add(h.handedMs() - begin);
         if (begin == null) unplaced++;
         else if (h.handedMs() < begin) before++;
         else if (end == null || h.handedMs() <= end) during++;
@@ -207,7 +231,7 @@ public class Benchmark implements Callable<Integer> {
         if (f.length > 0 && f[0].matches("[0-9.]+")) load = Double.parseDouble(f[0]);
       }
       return Report.BenchmarkRun.of(new Report.BenchmarkRun.Run(kit, round, load, workerSdk, idPrefix, workers, interval),
-          infos.size(), (lastStart - firstStart) / 1000.0, busyFrom, busyTo, incs, lost, new Report.BenchmarkRun.Handovers(before, during, after, unplaced));
+          infos.size(), (lastStart - firstStart) / 1000.0, busyFrom, busyTo, incs, lost, new Report.BenchmarkRun.Handovers(before, during, after, unplaced, offsets.stream().sorted().toList()));
     }
 
     /** The Python SDK's default identity is "pid@host". */

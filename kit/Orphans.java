@@ -192,7 +192,9 @@ public final class Orphans {
   public static final Map<String, String> SIDECAR_WORDING = new TreeMap<>(Map.of(
       "run_activity_no_such_instance", "(?=.*run-activity)(?=.*no such instance exists)",
       "actor_not_found_reporting_result", "workflow actor instance not found when reporting activity result",
-      "state_purged_ignoring_event", "cannot add event to workflow as state has been purged"));
+      "state_purged_ignoring_event", "cannot add event to workflow as state has been purged",
+      // 1.18.0-1.18.2's cross-app path (dapr/dapr#10332): a queued activity result fired at a purged workflow
+      "activity_result_no_such_instance", "(?=.*activity-result)(?=.*no such instance exists)"));
 
   public static Map<String, Long> countWording(List<String> lines) {
     Map<String, Long> counts = new TreeMap<>();

@@ -117,7 +117,7 @@ public class Report implements Callable<Integer> {
     var setup = s.setup();
     StringBuilder md = new StringBuilder("# Activity tasks lost on graceful worker restarts: run " + s.runId() + "\n\n");
     md.append("| what | measured |\n|---|---|\n");
-    md.append(row("Temporal CLI (dev server)", v == null || v.cliVersion() == null ? "not ours (given with --address)" : v.cliVersion()));
+    md.append(row("Temporal CLI (dev server)", v == null || v.cliVersion() == null ? "none: not a dev server of this kit's CLI (--address, --cluster or Compose)" : v.cliVersion()));
     md.append(row("server", v == null || v.serverVersion() == null ? "unknown (did not answer)" : v.serverVersion()));
     md.append(row("Java SDK of the chaos worker", v == null || v.workerSdkVersion() == null ? "unknown" : v.workerSdkVersion()));
     md.append(row("namespace capability workerPollCompleteOnShutdown", modeLine(s)));
@@ -331,8 +331,22 @@ public class Report implements Callable<Integer> {
       System.out.print(table(b, f) + links);
       Cli.writeJson(out, new Side(b != null ? b.runId() : f.runId(), b, f));
       Cli.writeFile(outDir.resolve("report.md"), "# Temporal: activity tasks lost on graceful worker restarts\n\n```\n" + table(b, f) + "```\n"
-          + (links.isEmpty() ? "" : "\nLost tasks, each linked to its history in the web UI:\n\n" + links.lines().map(l -> "- " + l.trim()).reduce("", (a, c) -> a + c + "\n")));
+          + (links.isEmpty() ? "" : "\nLost tasks, each linked to its history in the web UI:\n\n" + links.lines().map(l -> "- " + l.trim()).reduce("", (a, c) -> a + c + "\n"))
+          + runReports(outDir));
       return 0;
+    }
+
+    /** Links to each run's own report.md (what ran, the wire evidence), where the runs wrote one. */
+    String runReports(Path outDir) {
+      StringBuilder sb = new StringBuilder();
+      List<Path> given = new ArrayList<>(runs);
+      if (bug != null) given.add(bug);
+      if (fix != null) given.add(fix);
+      for (Path p : given) {
+        Path r = p.toAbsolutePath().getParent().resolve("report.md");
+        if (Files.isRegularFile(r) && !r.equals(outDir.resolve("report.md"))) sb.append("- [").append(outDir.relativize(r)).append("](").append(outDir.relativize(r)).append(")\n");
+      }
+      return sb.isEmpty() ? "" : "\nEach run's own report:\n\n" + sb;
     }
 
     /** One line per lost task with its history page in the web UI of the server that ran it, where there is one. */
@@ -612,7 +626,15 @@ public class Report implements Callable<Integer> {
     public record Lost(int lost, int started, double pct, List<Double> ci95, Double perBusyRestart) {}
 
     /** When each lost task was handed over, against the shutdown of the incarnation it went to. */
-    public record Handovers(int beforeShutdown, int duringShutdown, int afterShutdown, int unplaced) {}
+    public record Handovers(int beforeShutdown, int duringShutdown, int afterShutdown, int unplaced, List<Long> msFromShutdownCall) {}
+
+    /**
+     * Lost by the history alone: handed to a worker, then timed out start-to-close (for the kit, its execution
+     * records must also say no worker began it). The history reader's spelling of the timeout is not assumed.
+     */
+    public static boolean handedThenTimedOut(Loss.History h) {
+      return h.handedTo() != null && "start_to_close".equalsIgnoreCase(h.timeoutType());
+    }
 
     /** An incarnation reduced to what the figures need (input only: never written). */
     public record Incarnation(long startMs, Long shutdownBeginMs, Long shutdownMs) {}
@@ -634,8 +656,57 @@ public class Report implements Callable<Integer> {
     }
   }
 
+  /**
+   * CPU seconds each part of a run used, from the kernel's counts the script copied (/proc/PID/stat of each worker's
+   * process group when every workflow had closed; the server's before and after; bash's `time` of the starter):
+   * on 2 cores, what one part spends the others wait for. Null where a copy is missing.
+   */
+  public record Cpu(Double starter, Double workflowWorker, Double chaosWorker, Double server) {
+    static Cpu of(Path runDir) {
+      Double before = ticks(runDir.resolve("cpu-server-before.stat")), after = ticks(runDir.resolve("cpu-server-after.stat"));
+      return new Cpu(starterCpu(runDir.resolve("start.time")), ticks(runDir.resolve("cpu-workflow-worker.stat")), ticks(runDir.resolve("cpu-activity-worker.stat")),
+          before == null || after == null ? null : Cli.round(after - before, 2));
+    }
+
+    /** utime + stime (fields 14 and 15, in clock ticks of 1/100 s) summed over the lines of a /proc/PID/stat copy. */
+    static Double ticks(Path f) {
+      try {
+        if (!Files.exists(f)) return null;
+        long sum = 0;
+        int n = 0;
+        for (String line : Files.readAllLines(f)) {
+          int close = line.lastIndexOf(')');
+          if (close < 0) continue;
+          String[] t = line.substring(close + 2).split(" ");
+          if (t.length < 13) continue;
+          sum += Long.parseLong(t[11]) + Long.parseLong(t[12]);
+          n++;
+        }
+        return n == 0 ? null : sum / 100.0;
+      } catch (IOException | NumberFormatException e) {
+        return null;
+      }
+    }
+
+    /** bash's `time` with TIMEFORMAT='%R %U %S': user + system seconds. */
+    static Double starterCpu(Path f) {
+      try {
+        if (!Files.exists(f)) return null;
+        String[] t = Files.readString(f).trim().split("\\s+");
+        return t.length < 3 ? null : Cli.round(Double.parseDouble(t[t.length - 2]) + Double.parseDouble(t[t.length - 1]), 2);
+      } catch (IOException | NumberFormatException e) {
+        return null;
+      }
+    }
+  }
+
   static final String BENCHMARK_CSV_HEADER = "kit,round,load,sdk,workflows,start_seconds,busy_seconds,busy_restarts,shutdowns,shutdown_p50_ms,shutdown_p90_ms,"
-      + "lost,lost_pct,lost_ci95_low,lost_ci95_high,lost_per_busy_restart,lost_handed_before_shutdown,lost_handed_during_shutdown,lost_handed_after_shutdown,lost_unplaced";
+      + "lost,lost_pct,lost_ci95_low,lost_ci95_high,lost_per_busy_restart,lost_handed_before_shutdown,lost_handed_during_shutdown,lost_handed_after_shutdown,lost_unplaced,"
+      + "cpu_starter_s,cpu_workflow_worker_s,cpu_chaos_worker_s,cpu_server_s";
+
+  static String csvLine(BenchmarkRun r, Cpu c) {
+    return csvLine(r) + "," + String.join(",", Stream.of(c.starter(), c.workflowWorker(), c.chaosWorker(), c.server()).map(x -> x == null ? "" : "" + x).toList());
+  }
 
   static String csvLine(BenchmarkRun r) {
     return String.join(",", r.run().kit(), "" + r.run().round(), r.run().load() == null ? "" : "" + r.run().load(), r.run().sdk() == null ? "" : r.run().sdk(),
@@ -681,7 +752,7 @@ public class Report implements Callable<Integer> {
   }
 
   /** benchmark.md: every run, then the table with each figure for both kits and the ratio kit/original. */
-  static String sideBySide(List<BenchmarkRun> runs) {
+  static String sideBySide(List<BenchmarkRun> runs, Map<BenchmarkRun, Cpu> cpu) {
     Pooled o = Pooled.of(runs.stream().filter(r -> r.run().kit().equals("original")).toList());
     Pooled k = Pooled.of(runs.stream().filter(r -> r.run().kit().equals("kit")).toList());
     StringBuilder md = new StringBuilder("| round | kit | load before | SDK | starts, first to last | busy window | busy restarts | shutdown p50 / p90 | lost (95% CI) | lost per busy restart | lost handed before / during / after shutdown |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -705,11 +776,26 @@ public class Report implements Callable<Integer> {
     md.append(String.format("| lost tasks handed over before / during / after the worker's shutdown | %d / %d / %d | %d / %d / %d | |%n",
         o.handed(BenchmarkRun.Handovers::beforeShutdown), o.handed(BenchmarkRun.Handovers::duringShutdown), o.handed(BenchmarkRun.Handovers::afterShutdown),
         k.handed(BenchmarkRun.Handovers::beforeShutdown), k.handed(BenchmarkRun.Handovers::duringShutdown), k.handed(BenchmarkRun.Handovers::afterShutdown)));
+    for (var part : List.<Map.Entry<String, java.util.function.Function<Cpu, Double>>>of(Map.entry("starter (whole process)", Cpu::starter),
+        Map.entry("workflow worker", Cpu::workflowWorker), Map.entry("chaos activity worker", Cpu::chaosWorker), Map.entry("server, during the run", Cpu::server))) {
+      java.util.function.Function<BenchmarkRun, Double> f = r -> cpu.get(r) == null ? null : part.getValue().apply(cpu.get(r));
+      if (runs.stream().allMatch(r -> f.apply(r) == null)) continue;
+      java.util.function.Function<Pooled, String> each = p -> p.each(r -> f.apply(r) == null ? "?" : String.format("%.1f s", f.apply(r)));
+      java.util.function.ToDoubleFunction<Pooled> mean = p -> p.runs().stream().map(f).filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+      md.append(String.format("| CPU: %s | %s | %s | %s |%n", part.getKey(), each.apply(o), each.apply(k), ratio(mean.applyAsDouble(k), mean.applyAsDouble(o))));
+    }
+    md.append(String.format("| lost tasks: hand-over from the shutdown call, ms (p10 / median / p90) | %s | %s | |%n", offsets(o), offsets(k)));
     md.append(String.format("| load average before each run | %s | %s | |%n", o.each(r -> r.run().load() == null ? "?" : String.format("%.2f", r.run().load())),
         k.each(r -> r.run().load() == null ? "?" : String.format("%.2f", r.run().load()))));
     md.append("\nTimes: each run's figure, then the ratio of the means (below 1: the kit is faster). Runs alternate original, kit, original, kit "
         + "on one server, so a change in the machine's load falls on both.\n");
     return md.toString();
+  }
+
+  static String offsets(Pooled p) {
+    List<Long> all = new ArrayList<>();
+    for (BenchmarkRun r : p.runs()) if (r.handovers().msFromShutdownCall() != null) all.addAll(r.handovers().msFromShutdownCall());
+    return all.isEmpty() ? "-" : pct(all, 0.1) + " / " + pct(all, 0.5) + " / " + pct(all, 0.9);
   }
 
   static String figure(String name, Pooled o, Pooled k, java.util.function.ToDoubleFunction<BenchmarkRun> f, String format) {
@@ -768,12 +854,19 @@ public class Report implements Callable<Integer> {
     public Integer call() throws IOException {
       List<BenchmarkRun> runs = new ArrayList<>();
       List<BenchmarkRow> rows = new ArrayList<>();
+      int failedOriginals = 0;
+      Map<BenchmarkRun, Cpu> cpu = new java.util.IdentityHashMap<>();
       if (!Files.isDirectory(dir)) throw new Cli.Fail("no such folder: " + dir);
       try (Stream<Path> subs = Files.list(dir)) {
         for (Path sub : (Iterable<Path>) subs.sorted()::iterator) {
           String name = sub.getFileName().toString();
-          if (name.matches("r\\d+-(original|kit)") && Files.exists(sub.resolve("run.json"))) runs.add(Cli.readJson(sub.resolve("run.json"), BenchmarkRun.class));
+          if (name.matches("r\\d+-(original|kit)") && Files.exists(sub.resolve("run.json"))) {
+            BenchmarkRun run = Cli.readJson(sub.resolve("run.json"), BenchmarkRun.class);
+            runs.add(run);
+            cpu.put(run, Cpu.of(sub));
+          }
           else if (name.matches("n\\d+")) rows.add(row(sub));
+          else if (name.matches("r\\d+-original-failed-\\d+")) failedOriginals++;
         }
       }
       if (!runs.isEmpty()) {
@@ -781,9 +874,13 @@ public class Report implements Callable<Integer> {
         if (runs.stream().noneMatch(r -> r.run().kit().equals("original")) || runs.stream().noneMatch(r -> r.run().kit().equals("kit"))) {
           throw new Cli.Fail("the side-by-side benchmark under " + dir + " lacks the original's or the kit's runs");
         }
-        String md = sideBySide(runs);
+        String md = sideBySide(runs, cpu);
+        if (failedOriginals > 0) {
+          md += "\n" + failedOriginals + " run(s) of the original were not measured: its own start_workflows.py (every start in flight at once) "
+              + "did not start every workflow on the busy machine (its SDK's RPC timeout); each was run again (r<N>-original-failed-<k>/).\n";
+        }
         Cli.writeFile(dir.resolve("benchmark.md"), md);
-        Cli.writeFile(dir.resolve("benchmark.csv"), BENCHMARK_CSV_HEADER + "\n" + String.join("\n", runs.stream().map(Report::csvLine).toList()) + "\n");
+        Cli.writeFile(dir.resolve("benchmark.csv"), BENCHMARK_CSV_HEADER + "\n" + String.join("\n", runs.stream().map(r -> csvLine(r, cpu.get(r))).toList()) + "\n");
         System.out.print(md);
         System.out.println("\nTables: " + dir.resolve("benchmark.md") + ", " + dir.resolve("benchmark.csv"));
         return 0;

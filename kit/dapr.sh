@@ -9,7 +9,7 @@ DAPR_MATRIX_DEFAULT=1.14.4,1.15.8,1.16.0,1.16.2,1.16.8,1.17.5,1.18.2,1.18.3
 
 dapr_usage() {
   sed "s/DEFAULT_MATRIX/$DAPR_MATRIX_DEFAULT/" <<'EOF'
-Usage: ./reproduce_issue.sh [--mode kill|ttl|ttl-no-restart] [--dapr-version V[,V...] | --dapr-matrix [--dapr-versions V,V...]] [--dapr-src DIR]
+Usage: ./reproduce_issue.sh [--mode kill|ttl|ttl-no-restart|crossapp] [--dapr-version V[,V...] | --dapr-matrix [--dapr-versions V,V...]] [--dapr-src DIR]
                             [--workflows N] [--wait-before-kill S] [--outage S] [--observe S] [--ttl S]
                             [--cost-per-call USD] [--activity-seconds S] [--down] [--docker]
 
@@ -21,6 +21,9 @@ orphaned only when the sidecar says "no such instance" twice and Redis holds non
   --mode ttl              the production path: a state store TTL shorter than the workflow; once the state has
                           expired, the sidecar alone restarts (a deploy, a rescheduled pod), Redis untouched
   --mode ttl-no-restart   the TTL expires and nothing restarts (what that does, honestly classified)
+  --mode crossapp         dapr/dapr#10332 (1.18.0-1.18.2): the workflow's activities run in a second app; SIGKILL the
+                          workflow's Redis and sidecar while they run, so their results cannot be delivered,
+                          then restart them: the engine verdict tells whether the queued results retry forever
   --dapr-version V        Dapr to build and run (default 1.15.8, the report's; where the Go module proxy lacks
                           it, the newest 1.15.x it serves). A comma list runs each on a clean stack, side by
                           side: 1.15.8,1.16.2 is the bug next to the upstream fix (dapr/dapr#9157)
@@ -46,7 +49,9 @@ APP_PORT=8999 DAPR_HTTP=3500 DAPR_GRPC=50001 REDIS_PORT=6380 PLACEMENT_PORT=5000
 DAPR_METRICS_PORT=59092 ETCD_PORT=52379
 PLACEMENT_HEALTH_PORT=58080 PLACEMENT_METRICS_PORT=59090 SCHEDULER_HEALTH_PORT=58081 SCHEDULER_METRICS_PORT=59091 ETCD_PEER_PORT=52380
 ETCD_HTTP_PORT=52381 PLACEMENT_RAFT_PORT=58201
-for _p in APP_PORT DAPR_HTTP DAPR_GRPC REDIS_PORT PLACEMENT_PORT SCHEDULER_PORT DAPR_METRICS_PORT ETCD_PORT \
+APP_B_PORT=8998 DAPR_B_HTTP=3501 DAPR_B_GRPC=50002 REDIS_B_PORT=6381 DAPR_B_METRICS_PORT=59093 # the crossapp mode's second app
+for _p in APP_B_PORT DAPR_B_HTTP DAPR_B_GRPC REDIS_B_PORT DAPR_B_METRICS_PORT \
+   APP_PORT DAPR_HTTP DAPR_GRPC REDIS_PORT PLACEMENT_PORT SCHEDULER_PORT DAPR_METRICS_PORT ETCD_PORT \
   PLACEMENT_HEALTH_PORT PLACEMENT_METRICS_PORT SCHEDULER_HEALTH_PORT SCHEDULER_METRICS_PORT ETCD_PEER_PORT ETCD_HTTP_PORT PLACEMENT_RAFT_PORT; do
   printf -v "$_p" '%d' $((${!_p} + KIT_PORT_OFFSET)) # DURABLE_KIT_PORT_OFFSET moves the whole stack
 done
@@ -77,10 +82,10 @@ now_ms() { date +%s%3N; }
 # Visible progress, from the app's log lines (a display only: the figures come from its records), and a
 # check, every second, that every process of the stack is still there: a process that dies ends the run as
 # an error (which one, when, its last log line), never as a verdict read from a half-dead stack.
-countdown() { # SECONDS WHAT
-  local s ran orphaned end=$((SECONDS + $1)) shown=-1
-  while ((SECONDS < end)); do # by the clock: the checks take time too
-    s=$((end - SECONDS))
+countdown() { # SECONDS WHAT [END]: END, epoch seconds, when given, ends it (by the clock: the checks take time too)
+  local s ran orphaned end=${3:-$((EPOCHSECONDS + $1))} shown=-1
+  while ((EPOCHSECONDS < end)); do
+    s=$((end - EPOCHSECONDS))
     stack_alive "$s s left $2"
     if (( (s % 5 == 0 || s == $1) && s != shown )); then
       shown=$s
@@ -95,15 +100,28 @@ countdown() { # SECONDS WHAT
 # The processes that must be up: the app, and (on the local stack) Redis, placement, scheduler and the sidecar.
 STACK_ROLES=(app redis placement scheduler daprd)
 role_log() { [[ $1 == daprd ]] && echo "$RUN_DIR/daprd.$DAPRD_N.log" || echo "$RUN_DIR/$1.log"; }
+# crossapp mode: the activities' app, its sidecar and its own Redis (the activities' state is not lost)
+CROSSAPP_ROLES=(app-b redis-b daprd-b)
 role_title() {
   case "$1" in
-    app) echo "DaprApp" ;; daprd) echo "the Dapr sidecar (daprd)" ;; redis) echo "Redis" ;; *) echo "the Dapr $1" ;;
+    app) echo "DaprApp" ;; daprd) echo "the Dapr sidecar (daprd)" ;; redis) echo "Redis" ;;
+    app-b) echo "the activities' DaprApp" ;; daprd-b) echo "the activities' sidecar (daprd)" ;; redis-b) echo "the activities' Redis" ;;
+    *) echo "the Dapr $1" ;;
   esac
 }
 stack_alive() { # WHEN: every role's process is alive, else the run ends as an error saying which died and when
+  roles_alive "$1"
+  if ! app_healthy; then
+    sleep 0.5; roles_alive "$1" # a process just killed may not be reaped yet: name it if it died
+    dapr_fail "DaprApp stopped answering ($1)"
+  fi
+}
+roles_alive() { # WHEN
   local r pid last
   if [[ $STACK == local ]]; then
-    for r in "${STACK_ROLES[@]}"; do
+    local roles=("${STACK_ROLES[@]}")
+    [[ $MODE == crossapp ]] && roles+=("${CROSSAPP_ROLES[@]}")
+    for r in "${roles[@]}"; do
       pid="$(pid_of "$r")"
       if [[ -z "$pid" ]] || ! kill -0 "$pid" 2>/dev/null; then
         last="$(grep -v '^===' "$(role_log "$r")" 2>/dev/null | tail -1 | cut -c1-200)"
@@ -111,7 +129,6 @@ stack_alive() { # WHEN: every role's process is alive, else the run ends as an e
       fi
     done
   fi
-  app_healthy || dapr_fail "DaprApp stopped answering ($1)"
 }
 
 # The engine's own evidence: daprd's Prometheus counters at a named moment (before-loss, after-restart,
@@ -161,10 +178,15 @@ scheduler_flags() {
 DAPRD_N=0
 start_daprd() {
   DAPRD_N=$((DAPRD_N + 1))
+  # Its metrics and its internal gRPC API listen on every interface unless told otherwise (releases that have the flags).
+  local lo=() f help; help="$("$DAPR_BIN/daprd" --help 2>&1 || true)"
+  for f in --metrics-listen-address --dapr-internal-grpc-listen-address; do
+    if grep -q -- "$f" <<<"$help"; then lo+=("$f" 127.0.0.1); else warn "daprd of Dapr $BUILT has no $f: that port listens on every interface"; fi
+  done
   start_bg daprd "$RUN_DIR/daprd.$DAPRD_N.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/daprd" --app-id hello-app --app-port "$APP_PORT" \
     --dapr-http-port "$DAPR_HTTP" --dapr-grpc-port "$DAPR_GRPC" --metrics-port "$DAPR_METRICS_PORT" --dapr-listen-addresses 127.0.0.1 \
     --placement-host-address "localhost:$PLACEMENT_PORT" --scheduler-host-address "localhost:$SCHEDULER_PORT" \
-    --resources-path "$RESOURCES" --config "$KIT/dapr/config.yaml" --log-level info
+    --resources-path "$RESOURCES" --config "$KIT/dapr/config.yaml" --log-level info "${lo[@]}"
   sidecar_healthy 60 daprd && return 0
   tail -20 "$RUN_DIR/daprd.$DAPRD_N.log" >&2; die "the Dapr sidecar did not become healthy within 60 s (log: $RUN_DIR/daprd.$DAPRD_N.log)"
 }
@@ -230,12 +252,39 @@ local_dapr_up() { # VERSION (or src:DIR), resolved before by dapr_resolve
   loopback_flags "$DAPR_BIN/scheduler" scheduler
   start_bg scheduler "$RUN_DIR/scheduler.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/scheduler" "${SCHEDULER_FLAGS[@]}" "${LOOPBACK_FLAGS[@]}"
   wait_port "$PLACEMENT_PORT" 30 "placement" placement; wait_port "$SCHEDULER_PORT" 60 "scheduler" scheduler
+  local app_args=(--records "$RUN_DIR/executions.jsonl" --state-store "127.0.0.1:$REDIS_PORT")
+  if [[ $MODE == crossapp ]]; then
+    crossapp_up
+    app_args=(--activity-app-id activity-app) # its activities run in app B, which records them
+  fi
   say "starting DaprApp :$APP_PORT and the sidecar (daprd $BUILT, HTTP :$DAPR_HTTP, gRPC :$DAPR_GRPC)"
   start_bg app "$RUN_DIR/app.log" env DAPR_GRPC_PORT="$DAPR_GRPC" DAPR_HTTP_PORT="$DAPR_HTTP" \
-    "$JBANG" "$KIT/DaprApp.java" --listen 127.0.0.1 --port "$APP_PORT" --activity-seconds "$ACTIVITY_SECONDS" \
-    --records "$RUN_DIR/executions.jsonl" --state-store "127.0.0.1:$REDIS_PORT"
+    "$JBANG" "$KIT/DaprApp.java" --listen 127.0.0.1 --port "$APP_PORT" --activity-seconds "$ACTIVITY_SECONDS" "${app_args[@]}"
   start_daprd
   wait_app
+}
+
+# crossapp mode (dapr/dapr#10332, 1.18.0-1.18.2): the workflow runs in hello-app, its activities in
+# activity-app, each app with its own sidecar and its own Redis, as Dapr's crossapp/resultreminder/orphan.go
+# test has it. The activities' app records every execution, asking the workflow's sidecar about its instance.
+crossapp_up() {
+  ports_free "$APP_B_PORT" "$DAPR_B_HTTP" "$DAPR_B_GRPC" "$REDIS_B_PORT" "$DAPR_B_METRICS_PORT"
+  local res="$RUN_DIR/components-b"; mkdir -p "$res"
+  cp "$KIT/dapr/components/resiliency.yaml" "$res/"
+  sed -e "s/localhost:6380/localhost:$REDIS_B_PORT/" "$KIT/dapr/components/statestore.yaml" >"$res/statestore.yaml"
+  say "crossapp: the activities' app :$APP_B_PORT, its sidecar (HTTP :$DAPR_B_HTTP, gRPC :$DAPR_B_GRPC) and its Redis :$REDIS_B_PORT"
+  start_bg redis-b "$RUN_DIR/redis-b.log" redis-server --port "$REDIS_B_PORT" --bind 127.0.0.1 --save "" --appendonly no
+  wait_port "$REDIS_B_PORT" 20 "the activities' Redis" redis-b
+  start_bg app-b "$RUN_DIR/app-b.log" env DAPR_GRPC_PORT="$DAPR_B_GRPC" DAPR_HTTP_PORT="$DAPR_B_HTTP" \
+    "$JBANG" "$KIT/DaprApp.java" --listen 127.0.0.1 --port "$APP_B_PORT" --activity-seconds "$ACTIVITY_SECONDS" \
+    --records "$RUN_DIR/executions.jsonl" --state-store "127.0.0.1:$REDIS_PORT" --workflow-grpc-port "$DAPR_GRPC"
+  start_bg daprd-b "$RUN_DIR/daprd-b.log" env DAPR_HOST_IP=127.0.0.1 "$DAPR_BIN/daprd" --app-id activity-app --app-port "$APP_B_PORT" \
+    --dapr-http-port "$DAPR_B_HTTP" --dapr-grpc-port "$DAPR_B_GRPC" --metrics-port "$DAPR_B_METRICS_PORT" --dapr-listen-addresses 127.0.0.1 \
+    --placement-host-address "localhost:$PLACEMENT_PORT" --scheduler-host-address "localhost:$SCHEDULER_PORT" \
+    --resources-path "$res" --config "$KIT/dapr/config.yaml" --log-level info
+  local i
+  for ((i = 0; i < 1200; i++)); do curl -sf -o /dev/null "http://127.0.0.1:$APP_B_PORT/health" && break; sleep 0.1; done
+  curl -sf -o /dev/null "http://127.0.0.1:$APP_B_PORT/health" || die "the activities' DaprApp did not answer /health within 120 s (log: $RUN_DIR/app-b.log)"
 }
 local_dapr_kill() { stop_named redis KILL; stop_named daprd KILL; }
 local_dapr_restore() { start_redis; start_daprd; }
@@ -298,7 +347,7 @@ dapr_run() { # VERSION
     [[ -z "$CREATED_MS" ]] && CREATED_MS="$(now_ms)"
   done
   case "$MODE" in
-    kill)
+    kill|crossapp)
       say "letting them run for $WAIT_BEFORE_KILL s"
       countdown "$WAIT_BEFORE_KILL" "before the kill"
       read_metrics before-loss
@@ -328,12 +377,13 @@ dapr_run() { # VERSION
   FROM_MS="${RESTORED_MS:-$LOSS_MS}"
   for id in "${INSTANCES[@]}"; do echo "status after the loss: $id HTTP $(instance_code "$id")" >&2; done
   read_metrics after-restart
+  # The window is OBSERVE seconds from FROM_MS, however long the checks above took on a busy machine, and its
+  # last third gets a reading of daprd's counters at its start: the app's and the engine's thirds are the same.
+  local cut=$(((FROM_MS + (OBSERVE - OBSERVE / 3) * 1000) / 1000)) end=$(((FROM_MS + OBSERVE * 1000) / 1000))
   say "observing for $OBSERVE s"
-  # The last third gets a reading of its own at its start, as the verdict counts it for both the app and the engine.
-  local third=$((OBSERVE / 3))
-  countdown "$((OBSERVE - third))" "of observation"
+  countdown "$((cut - EPOCHSECONDS))" "of observation" "$cut"
   read_metrics last-third
-  countdown "$third" "of observation (the last third)"
+  countdown "$((end - EPOCHSECONDS))" "of observation (the last third)" "$end"
   TO_MS="$(now_ms)"
   stack_alive "at the end of the observation"
   read_metrics end
@@ -368,7 +418,9 @@ dapr_main() {
       *) die "unknown option: $1 (see ./reproduce_issue.sh --help)" ;;
     esac
   done
-  [[ $MODE == kill || $MODE == ttl || $MODE == ttl-no-restart ]] || die "--mode takes kill, ttl or ttl-no-restart, got '$MODE'"
+  [[ $MODE == kill || $MODE == ttl || $MODE == ttl-no-restart || $MODE == crossapp ]] ||
+    die "--mode takes kill, ttl, ttl-no-restart or crossapp, got '$MODE'"
+  [[ $MODE != crossapp || $docker == 0 ]] || die "--mode crossapp runs on the local stack only (not with --docker)"
   whole --workflows "$WORKFLOWS" 1 200; WORKFLOWS=$((10#$WORKFLOWS))
   whole --wait-before-kill "$WAIT_BEFORE_KILL" 1 86400; WAIT_BEFORE_KILL=$((10#$WAIT_BEFORE_KILL))
   whole --outage "$OUTAGE" 0 3600; OUTAGE=$((10#$OUTAGE))
@@ -399,14 +451,15 @@ dapr_main() {
     STACK=compose
     if [[ $down == 1 ]]; then compose_dapr_down; exit 0; fi
   else
-    if [[ $down == 0 ]]; then
-      # Every leg is built (or found cached) before anything is stopped or started.
+    if [[ $down == 0 && $matrix == 0 ]]; then
+      # Every leg is built (or found cached) before anything is stopped or started. (Not the matrix's: there a
+      # release that does not build is a row that says why, and the matrix goes on.)
       local v0 built=() b
       IFS=, read -r -a built <<<"$versions"
       for v0 in "${built[@]}"; do
         dapr_resolve "$v0"
         for b in "${RESOLVED[@]}"; do
-          [[ "${b#* }" == "$BUILT" ]] && die "--dapr-version: ${b%% *} and $v0 both run Dapr $BUILT here (the Go module proxy serves no other): each version runs once in a run"
+          [[ "${b#* }" == "$BUILT" ]] && die "--dapr-version: ${b%% *} and $v0 both run Dapr $BUILT here: each version runs once in a run"
         done
         RESOLVED+=("$v0 $BUILT")
       done

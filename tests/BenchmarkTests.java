@@ -122,7 +122,7 @@ public class BenchmarkTests {
     var incs = List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L), new Report.BenchmarkRun.Incarnation(110, 210L, 10L),
         new Report.BenchmarkRun.Incarnation(220, 320L, 20L), new Report.BenchmarkRun.Incarnation(330, null, null));
     var r = Report.BenchmarkRun.of(new Report.BenchmarkRun.Run("kit", 1, 1.5, "sdk", "p-", 1, 0.1), 100, 2.5, 150, 300, incs, 4,
-        new Report.BenchmarkRun.Handovers(2, 1, 1, 0));
+        new Report.BenchmarkRun.Handovers(2, 1, 1, 0, List.of(-5L, 2L, 7L, 20L)));
     assertEquals(1, r.busy().restarts(), "only the shutdown that began between the first and the last hand-over");
     assertEquals(0.15, r.busy().seconds());
     assertEquals(3, r.shutdown().count());
@@ -130,12 +130,39 @@ public class BenchmarkTests {
     assertEquals(4.0, r.lost().pct());
     assertEquals(4.0, r.lost().perBusyRestart());
     assertTrue(r.lost().ci95().get(0) < 4.0 && r.lost().ci95().get(1) > 4.0);
-    String csv = Report.csvLine(r);
+    String csv = Report.csvLine(r, new Report.Cpu(1.5, null, 2.0, 3.0));
     assertEquals(Report.BENCHMARK_CSV_HEADER.split(",").length, csv.split(",", -1).length);
     assertTrue(Report.BENCHMARK_CSV_HEADER.startsWith("kit,round,load,"));
     for (String col : List.of("start_seconds", "busy_seconds", "shutdown_p50_ms", "shutdown_p90_ms", "lost_pct", "lost_per_busy_restart")) {
       assertTrue(List.of(Report.BENCHMARK_CSV_HEADER.split(",")).contains(col), col);
     }
+  }
+
+  @Test
+  @Tag("fast")
+  void cpuIsReadFromTheKernelsCounts() throws Exception {
+    Path dir = Files.createTempDirectory("cpu");
+    // Two processes of one group; a comm with a space and a parenthesis must not shift the fields.
+    Files.writeString(dir.resolve("cpu-activity-worker.stat"), "10 (java) S 1 10 10 0 -1 0 0 0 0 0 150 50 0 0 20 0\n"
+        + "11 (a b) c) S 1 10 10 0 -1 0 0 0 0 0 30 20 0 0 20 0\n");
+    Files.writeString(dir.resolve("cpu-server-before.stat"), "5 (temporal) S 1 5 5 0 -1 0 0 0 0 0 100 0 0 0 20 0\n");
+    Files.writeString(dir.resolve("cpu-server-after.stat"), "5 (temporal) S 1 5 5 0 -1 0 0 0 0 0 400 50 0 0 20 0\n");
+    Files.writeString(dir.resolve("start.time"), "2.50 0.61 0.09\n");
+    var c = Report.Cpu.of(dir);
+    assertEquals(2.5, c.chaosWorker());
+    assertEquals(3.5, c.server());
+    assertEquals(0.7, c.starter());
+    assertNull(c.workflowWorker(), "no copy: not measured, never 0");
+  }
+
+  @Test
+  @Tag("fast")
+  void lostMeansHandedThenTimedOutStartToClose() {
+    assertTrue(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", "1@h", 5L, "start_to_close", 9L)));
+    assertTrue(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", "1@h", 5L, "START_TO_CLOSE", 9L)));
+    assertFalse(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", null, null, "start_to_close", 9L)), "never handed over");
+    assertFalse(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", "1@h", 5L, "heartbeat", 9L)));
+    assertFalse(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "completed", "1@h", 5L, null, null)));
   }
 
   @Test
@@ -152,12 +179,12 @@ public class BenchmarkTests {
   void theReportNeedsBothKits() throws Exception {
     Path dir = Files.createTempDirectory("bench");
     var r = Report.BenchmarkRun.of(new Report.BenchmarkRun.Run("kit", 1, 1.0, "sdk", "p-", 1, 0.1), 10, 1, 0, 1000,
-        List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L)), 0, new Report.BenchmarkRun.Handovers(0, 0, 0, 0));
+        List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L)), 0, new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()));
     Cli.writeJson(dir.resolve("r1-kit/run.json"), r);
     int rc = Cli.run(new Report(), new String[] {"benchmark", dir.toString()});
     assertEquals(2, rc, "only the kit's runs: not a comparison");
     var o = Report.BenchmarkRun.of(new Report.BenchmarkRun.Run("original", 1, 1.0, "temporalio==1.18.1", "q-", 1, 0.1), 10, 2, 0, 2000,
-        List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)), 1, new Report.BenchmarkRun.Handovers(1, 0, 0, 0));
+        List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)), 1, new Report.BenchmarkRun.Handovers(1, 0, 0, 0, List.of(-3L)));
     Cli.writeJson(dir.resolve("r1-original/run.json"), o);
     assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
     String md = Files.readString(dir.resolve("benchmark.md"));

@@ -192,11 +192,14 @@ public class DaprTests {
         "time=x level=error msg=\"failed to invoke scheduled actor reminder named: run-activity due to: ... error from worker: no such instance exists\"",
         "time=x level=warning msg=\"workflow actor instance not found when reporting activity result\"",
         "time=x level=warning msg=\"cannot add event to workflow as state has been purged. Ignoring event.\"",
+        "time=x level=error msg=\"failed to invoke scheduled actor reminder named: activity-result-O6UtbU1g due to: no such instance exists\"",
         "time=x level=info msg=\"not found: something unrelated\"");
     var c = Orphans.countWording(lines);
     assertEquals(1, c.get("run_activity_no_such_instance"));
     assertEquals(1, c.get("actor_not_found_reporting_result"));
     assertEquals(1, c.get("state_purged_ignoring_event"));
+    assertEquals(1, c.get("activity_result_no_such_instance"), "1.18.2's cross-app result reminder");
+    assertEquals(1, c.get("run_activity_no_such_instance"), "not the result reminder's line");
   }
 
   // -------------------------------------------------------------------------------- routes, input
@@ -228,6 +231,33 @@ public class DaprTests {
       assertTrue(stats.path("dapr_sdk").asText().matches("io\\.dapr:dapr-sdk-workflows:\\d+\\.\\d+\\.\\d+.*"), stats.toString());
     } finally {
       app.stop();
+    }
+  }
+
+  /** Each release line's scheduler gets the flags its own --help lists (1.14.4 refused --etcd-client-port). */
+  @Test
+  @Tag("fast")
+  void eachSchedulerGetsTheEtcdFlagsItsOwnHelpLists() throws Exception {
+    String v114 = "      --etcd-client-http-ports strings     Ports for etcd client http communication\n"
+        + "      --etcd-client-ports strings          Ports for etcd client communication (default [dapr-scheduler-server-0=2379])\n"
+        + "      --id string                          Scheduler server ID (default \"dapr-scheduler-server-0\")\n"
+        + "      --initial-cluster strings            Initial etcd cluster peers\n";
+    String v115 = "      --etcd-client-port int    etcd client port\n      --etcd-initial-cluster strings   Initial etcd cluster peers\n";
+    for (String[] c : List.of(new String[] {v114, "--etcd-client-ports dapr-scheduler-server-0=52579 --etcd-client-http-ports dapr-scheduler-server-0=52581 --initial-cluster dapr-scheduler-server-0=http://localhost:52580 --id dapr-scheduler-server-0|52581"},
+        new String[] {v115, "--etcd-client-port 52579 --etcd-initial-cluster dapr-scheduler-server-0=http://localhost:52580|52579"},
+        new String[] {"      --port int\n", "|"})) {
+      Path bin = Files.createTempDirectory("sched");
+      Path help = bin.resolve("help.txt");
+      Files.writeString(help, "Usage of scheduler:\n" + c[0]);
+      Path sched = bin.resolve("scheduler");
+      Files.writeString(sched, "#!/bin/sh\ncat " + help + "\n");
+      sched.toFile().setExecutable(true);
+      String script = "KIT=$PWD; KIT_SCRIPT_NAME=test; DURABLE_KIT_PORT_OFFSET=200; source kit/procs.sh; source kit/dapr.sh; trap - EXIT; DAPR_BIN=" + bin
+          + "; scheduler_flags /tmp/etcd; f=\"${SCHEDULER_FLAGS[*]}\"; echo \"${f#*--etcd-data-dir /tmp/etcd}|$ETCD_CLIENT\"";
+      Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      assertEquals(0, p.waitFor(), out);
+      assertEquals(c[1], out.replaceFirst("^ ", ""), "flags for: " + c[0]);
     }
   }
 
@@ -419,7 +449,7 @@ public class DaprTests {
       List<String> errors = run.stderr().stream().filter(l -> l.startsWith("error:")).toList();
       assertEquals(1, errors.size(), "one error line: " + errors);
       String last = errors.get(0);
-      assertTrue(last.startsWith("error: DaprApp stopped answering"), last);
+      assertTrue(last.startsWith("error: DaprApp (pid ") && last.contains(" died by "), "the process watch names it: " + last);
       assertNull(run.summary(), "no summary path claimed on stdout");
       Path partial = Path.of(last.substring(last.indexOf("partial results in ") + "partial results in ".length()));
       var s = Cli.readJson(partial, DaprReport.Summary.class);

@@ -476,7 +476,7 @@ public class OrchestratorTests {
     } finally {
       stop.set(true);
       t.join();
-      new ProcessBuilder("./reproduce_issue.sh", "temporal", "--down").inheritIO().start().waitFor();
+      Reproduce.temporalDown();
     }
     stop.set(false);
     t = sampler(Reproduce.state().resolve("dapr.pids"), seen, stop);

@@ -61,6 +61,12 @@ public final class Reproduce {
     return base + portOffset();
   }
 
+  /** ./reproduce_issue.sh temporal --down: a plain Temporal run leaves its dev servers (and UI) up for inspection. */
+  public static void temporalDown() throws Exception {
+    Process p = new ProcessBuilder("./reproduce_issue.sh", "temporal", "--down").inheritIO().start();
+    if (p.waitFor() != 0) throw new AssertionError("temporal --down failed");
+  }
+
   /** The ports of the local Dapr stack, as kit/dapr.sh defines them (after DURABLE_KIT_PORT_OFFSET), never a copy. */
   public static List<Integer> daprPorts() throws Exception {
     Process p = new ProcessBuilder("bash", "-c", "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source kit/dapr.sh; "

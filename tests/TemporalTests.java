@@ -230,6 +230,31 @@ public class TemporalTests {
 
   @Test
   @Tag("fast")
+  void theWireTapReadsWhatEachCallCarried() {
+    var req = PollActivityTaskQueueRequest.newBuilder().setIdentity("w1.r3@42").setTaskQueue(TaskQueue.newBuilder().setName("aq"))
+        .setWorkerInstanceKey("k-1").build();
+    assertEquals("w1.r3@42", WireTap.field(req, "identity"));
+    assertEquals("k-1", WireTap.field(req, "worker_instance_key"));
+    assertEquals("aq", WireTap.field(req, "task_queue"), "a TaskQueue message gives its name");
+    assertNull(WireTap.field(req, "no_such_field"), "an API without the field: null, not a failure");
+    assertNull(WireTap.taskOf(PollActivityTaskQueueResponse.getDefaultInstance()), "an empty answer carries no task");
+    var answer = PollActivityTaskQueueResponse.newBuilder().setTaskToken(com.google.protobuf.ByteString.copyFromUtf8("t"))
+        .setWorkflowExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId("a").setRunId("ra"))
+        .setActivityId("1").setAttempt(1).setScheduledTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(1)).build();
+    assertEquals(new Events.Task("a", "ra", "1", 1, 1_000L, null), WireTap.taskOf(answer));
+  }
+
+  @Test
+  @Tag("fast")
+  void aWireLogThatCannotBeWrittenIsAnError() throws Exception {
+    Path blocked = Files.createTempDirectory("wire").resolve("not-a-folder");
+    Files.writeString(blocked, "a file where a folder should be");
+    var e = assertThrows(Cli.Fail.class, () -> new Events.BufferedLines(blocked.resolve("wire-1.jsonl")));
+    assertTrue(e.getMessage().startsWith("cannot write event log"), e.getMessage());
+  }
+
+  @Test
+  @Tag("fast")
   void aRunsReportCarriesVersionsCommandTableEvidenceChartAndEnvironment() throws Exception {
     var cfg = new Events.WorkerConfig(42, "activities:run", 0.1, 1, 5, 0.01, "1.38.0", 0);
     var r = records(true, cfg, W1R3, poll("w1.r3@42", 1_090, 1_101, "cancelled", null));
@@ -588,6 +613,7 @@ public class TemporalTests {
   void shortChaosRunAccountsForEveryWorkflowInBothModes() throws Exception {
     realServer();
     var run = Reproduce.run("temporal", "--workflows", "300", "--interval", "0.1", "--activity-timeout", "3");
+    Reproduce.temporalDown(); // the run leaves its servers up for inspection; the summary is all this test reads
     assertEquals(0, run.exit(), "reproduce_issue.sh temporal failed");
     var side = Cli.readJson(run.summary(), Report.Side.class);
     for (Loss.Summary s : List.of(side.bug(), side.fix())) {

@@ -215,6 +215,13 @@ check "a module needs Go 1.27.3: built again with GOTOOLCHAIN=go1.27.3" eval \
   '((rc == 0)) && (($(builds) == 2)) && grep -q "building with GOTOOLCHAIN=go1.27.3" "$T/err" && grep -q "GOTOOLCHAIN=go1.27.3" "$T/kit/dapr/1.18.3/build.log"'
 FAKE_NEEDS_GO=""
 
+# --- a Dapr release the proxy serves but the checksum database has no record of (1.16.8 here, 2026-12-01)
+FAKE_SERVED="github.com/dapr/dapr@v1.16.8"; FAKE_NEEDS=""; FAKE_UNVERIFIED="github.com/dapr/dapr@v1.16.8"
+run 1.16.8
+check "dapr itself unknown to the checksum database: built, said once, recorded" eval \
+  '((rc == 0)) && (($(grep -c "checksum database has no record of github.com/dapr/dapr" "$T/err") == 1)) && [[ "$(json "$(built_json)" "d[\"checksum_db_skipped\"]")" == "['"'github.com/dapr/dapr'"']" ]]'
+FAKE_UNVERIFIED=""
+
 # --- the 1.15 fallback
 FAKE_SERVED="github.com/dapr/dapr@v1.15.4"
 FAKE_NEEDS=""

@@ -37,7 +37,7 @@ if [[ ${#tags[@]} -eq 0 || " ${tags[*]} " == *" e2e "* ]]; then
   ports_free "$tp" "$((tp + 1000))" "$((tp + 10))"
   start_bg test-temporal "$logs/temporal.log" "$temporal" server start-dev --headless --ip 127.0.0.1 --port "$tp" \
     --ui-port "$((tp + 1000))" --http-port "$((tp + 10))" --metrics-port 0 --log-level error
-  wait_port "$tp" 60 "the test Temporal server"
+  wait_port "$tp" 60 "the test Temporal server" test-temporal
   export TEMPORAL_TEST_ADDRESS="localhost:$tp"
   say "set-up took $((SECONDS - started)) s"
 fi

@@ -181,6 +181,14 @@ fi
 # ---------------------------------------------------------------------------------------------------
 # What to build, and where the result lives ($out: build.json, build.log, bin/).
 modcache="$(go env GOMODCACHE)"
+nosumdb="${GONOSUMDB:-}"; toolchain=""; skipped_sumdb=""
+# The helper's answers: the environment of the next go command, as KEY=VALUE lines.
+take_env() {
+  local k v
+  while IFS='=' read -r k v; do
+    case "$k" in GONOSUMDB) nosumdb="$v" ;; GOTOOLCHAIN) toolchain="$v" ;; SKIPPED) skipped_sumdb="$v" ;; esac
+  done <<<"$1"
+}
 declare -a local_mods=()     # "module<TAB>absolute dir" wired with replace directives
 if [[ -z "$src" ]]; then
   # A version we resolved before (possibly to a fallback) is reused without asking the proxy again.
@@ -196,9 +204,11 @@ if [[ -z "$src" ]]; then
       for ((p = BASH_REMATCH[1] - 1; p >= 0; p--)); do candidates+=("1.15.$p"); done
     fi
     for v in "${candidates[@]}"; do
-      if (cd "$cache" && go mod download "github.com/dapr/dapr@v$v" >/dev/null 2>&1); then
-        got="$v"; break
-      fi
+      # Served? (The helper reads go's answer: served but unknown to the checksum database is taken
+      # unverified, said so, and recorded in build.json.)
+      rc=0; answer="$("$H" download --probe-dir "$cache" "github.com/dapr/dapr@v$v")" || rc=$?
+      if ((rc == 0)); then got="$v"; take_env "$answer"; break; fi
+      ((rc == 1)) || exit 2
       ((${#candidates[@]} == 1)) || say "the Go module proxy does not serve github.com/dapr/dapr@v$v"
     done
     if [[ -z "$got" ]]; then
@@ -291,15 +301,8 @@ cp "$here/daprbin/daprd/components.go.in" "$mod/dapr-src/cmd/daprd/components/zz
 log="$out/build.log"
 : >"$log"
 rlog="$out/round.log"
-nosumdb="${GONOSUMDB:-}"; toolchain=""
-# The helper's answer: the environment of the next attempt, as KEY=VALUE lines.
-take_env() {
-  local k v
-  while IFS='=' read -r k v; do
-    case "$k" in GONOSUMDB) nosumdb="$v" ;; GOTOOLCHAIN) toolchain="$v" ;; esac
-  done <<<"$1"
-}
-answer="$("$H" prepare --state "$state" --module "$mod" --log "$log" --modcache "$modcache" --probe-dir "$cache" \
+[[ -z "$skipped_sumdb" ]] || ctx+=(--skipped-sumdb "$skipped_sumdb")
+answer="$(GONOSUMDB="$nosumdb" "$H" prepare --state "$state" --module "$mod" --log "$log" --modcache "$modcache" --probe-dir "$cache" \
   --local-go "$(go env GOVERSION)" --max-rounds "$MAX_ROUNDS" "${ctx[@]}")" || exit 2
 take_env "$answer"
 

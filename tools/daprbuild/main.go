@@ -39,6 +39,11 @@ type unreachable struct{ msg string }
 
 func (u unreachable) Error() string { return u.msg }
 
+// notServed: the Go module proxy does not serve the module version asked about. Exit code 1, no line.
+type notServed struct{}
+
+func (notServed) Error() string { return "not served" }
+
 type command struct {
 	summary string
 	run     func(args []string) error
@@ -51,6 +56,7 @@ var commands = map[string]command{
 	"next":           {"after a failed attempt: the next substitution (prints GONOSUMDB), or an error", cmdNext},
 	"record":         {"writes build.json after a successful build, with a WARNING per substitution", cmdRecord},
 	"cached":         {"a cached build: updates build.json, repeats its WARNINGs", cmdCached},
+	"download":       {"MODULE@VERSION: is it served (exit 1 if not)? Prints the GONOSUMDB it needs", cmdDownload},
 	"fetch-release":  {"downloads and verifies an official release (exit 3: not reachable, build instead)", cmdFetchRelease},
 }
 
@@ -73,6 +79,8 @@ func main() {
 	case unreachable:
 		say("%s", e.msg)
 		os.Exit(3)
+	case notServed:
+		os.Exit(1)
 	default:
 		msg := err.Error()
 		if f, ok := err.(failure); ok {
@@ -85,7 +93,7 @@ func main() {
 
 func usage() {
 	fmt.Println("usage: daprbuild COMMAND [flags]   (called by tools/build-dapr.sh)")
-	for _, name := range []string{"check-checkout", "local-replaces", "prepare", "next", "record", "cached", "fetch-release"} {
+	for _, name := range []string{"check-checkout", "local-replaces", "download", "prepare", "next", "record", "cached", "fetch-release"} {
 		fmt.Printf("  %-15s %s\n", name, commands[name].summary)
 	}
 }
