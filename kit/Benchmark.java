@@ -206,7 +206,7 @@ public class Benchmark implements Callable<Integer> {
       int lost = 0, before = 0, during = 0, after = 0, unplaced = 0;
       List<Long> offsets = new ArrayList<>();
       for (Loss.History h : histories) {
-        if (h.handedTo() == null || !"START_TO_CLOSE".equals(h.timeoutType())) continue;
+        if (!Report.BenchmarkRun.handedThenTimedOut(h)) continue;
         Long begin, end;
         if (records != null) {
           if (records.executed(h.workflowId(), h.runId())) continue;

@@ -334,6 +334,10 @@ public class DaprReport implements Callable<Integer> {
         c.orphanedBeforeLoss(), c.unconfirmedExecutions(), c.unknownExecutions(), c.totalExecutions()));
     if (s.instances().size() <= 10) {
       for (Instance i : s.instances()) sb.append(String.format("  instance %s: %s after the loss; %d executions, %d orphaned%n", i.instanceId(), i.afterLoss(), i.executions(), i.orphaned()));
+    } else {
+      long[] o = s.instances().stream().mapToLong(Instance::orphaned).sorted().toArray();
+      sb.append(String.format("  %d instances (%d not found after the loss); orphaned executions per instance: min %d, median %d, max %d%n", o.length,
+          s.instances().stream().filter(i -> i.afterLoss().equals("not found")).count(), o[0], o[o.length / 2], o[o.length - 1]));
     }
     if (s.cost() != null) sb.append(costLines(s));
     sb.append("  sidecar's own words: ");

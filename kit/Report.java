@@ -628,6 +628,14 @@ public class Report implements Callable<Integer> {
     /** When each lost task was handed over, against the shutdown of the incarnation it went to. */
     public record Handovers(int beforeShutdown, int duringShutdown, int afterShutdown, int unplaced, List<Long> msFromShutdownCall) {}
 
+    /**
+     * Lost by the history alone: handed to a worker, then timed out start-to-close (for the kit, its execution
+     * records must also say no worker began it). The history reader's spelling of the timeout is not assumed.
+     */
+    public static boolean handedThenTimedOut(Loss.History h) {
+      return h.handedTo() != null && "start_to_close".equalsIgnoreCase(h.timeoutType());
+    }
+
     /** An incarnation reduced to what the figures need (input only: never written). */
     public record Incarnation(long startMs, Long shutdownBeginMs, Long shutdownMs) {}
 

@@ -71,7 +71,7 @@ public class ServerInfo implements Callable<Integer> {
     }
     Map<String, Object> flags = notRegistered == null ? configured : Server.inForce(configured, notRegistered);
     try (var c = connection) { // closed before exit, as the starter's: else the JVM waits 300 ms for its thread
-      c.connect();
+      connectWithin(c, 30);
       Loss.Versions v = c.versions(null);
       if (v.serverVersion() == null) throw new Cli.Fail("the server at " + c.target() + " did not say what it is");
       var server = new Server(kind, v.serverVersion(), persistence, v.pollCompleteOnShutdown(), flags, notRegistered,
@@ -82,6 +82,23 @@ public class ServerInfo implements Callable<Integer> {
       if (notRegistered != null) System.out.println("not_registered=" + String.join(",", notRegistered));
       if (out != null) server.write(out);
       return 0;
+    }
+  }
+
+  /**
+   * A server just started on a busy machine can miss one 5 s connect: this is asked once per experiment, right after
+   * a start, so it tries again until SECONDS have passed, then fails with the connection's own line.
+   */
+  static void connectWithin(Temporal.Connection c, int seconds) throws InterruptedException {
+    long until = System.currentTimeMillis() + seconds * 1000L;
+    while (true) {
+      try {
+        c.connect();
+        return;
+      } catch (Cli.Fail e) {
+        if (!e.getMessage().startsWith("cannot reach") || System.currentTimeMillis() > until) throw e;
+        Thread.sleep(1_000);
+      }
     }
   }
 

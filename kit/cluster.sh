@@ -166,7 +166,8 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
   cluster_forget
   dir="$(mktemp -d /tmp/durable-kit-cluster.XXXXXX)"
   echo "$dir" >"$KIT_STATE/cluster.datadir"
-  CLUSTER_DIR="$dir" log="$RUN_DIR/cluster-$mode"
+  # One folder per cluster of the run (a matrix starts several): cluster-<version>-<mode>[-fanout-<mode>].
+  CLUSTER_DIR="$dir" log="$RUN_DIR/cluster-$version-$mode$([[ $fanout != - ]] && echo "-fanout-$fanout")"
   mkdir -p "$log" "$dir/data"
   chmod 755 "$dir"
   local as=()
@@ -214,6 +215,10 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
     local args=(--config-file "$cfg")
     ((${#how[@]})) || args=(--root / --config "$dir/config" --env "$svc")
     start_bg "temporal-$svc" "$log/$svc.log" "$CLUSTER_BIN/temporal-server" "${args[@]}" --allow-no-auth start --service "${svc%-[0-9]}"
+    # History first, alone: every service writes the cluster metadata record into a fresh database at start,
+    # and two doing it at once fail one of them on the unique key (seen: history exited, "SaveClusterMetadata
+    # operation failed ... duplicate key"). Once history serves, the record exists and the rest only read it.
+    if [[ $svc == history ]]; then cluster_ports history "$fport"; wait_port "$GRPC_PORT" 120 "Temporal history"; fi
   done
   for svc in "${CLUSTER_SERVICES[@]}"; do
     cluster_ports "$svc" "$fport"
@@ -226,6 +231,13 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
     "$TEMPORAL_BIN" operator namespace create --address "$ADDRESS" --namespace default --retention 24h >>"$log/namespace.log" 2>&1 || sleep 0.4
   done
   ((i < 150)) || die "namespace default could not be registered on the cluster within 60 s (see $log/namespace.log)"
+  # The frontend's gRPC health check (what the SDK's connected stubs wait for) can lag its first answers on a
+  # busy machine: the clients get a frontend that says SERVING.
+  for ((i = 0; i < 150; i++)); do
+    "$TEMPORAL_BIN" operator cluster health --address "$ADDRESS" >>"$log/health.log" 2>&1 && break
+    sleep 0.4
+  done
+  ((i < 150)) || die "the cluster's frontend did not report SERVING within 60 s (see $log/health.log)"
   say "cluster ready in $((SECONDS - t0)) s"
   SERVER_INFO=(--kind cluster --persistence "$CLUSTER_PERSISTENCE" --dynamic-config "$dir/dynamicconfig.yaml"
     --server-binary "$CLUSTER_BIN/temporal-server")

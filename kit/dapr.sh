@@ -9,7 +9,7 @@ DAPR_MATRIX_DEFAULT=1.14.4,1.15.8,1.16.0,1.16.2,1.16.8,1.17.5,1.18.2,1.18.3
 
 dapr_usage() {
   sed "s/DEFAULT_MATRIX/$DAPR_MATRIX_DEFAULT/" <<'EOF'
-Usage: ./reproduce_issue.sh [--mode kill|ttl|ttl-no-restart] [--dapr-version V[,V...] | --dapr-matrix [--dapr-versions V,V...]] [--dapr-src DIR]
+Usage: ./reproduce_issue.sh [--mode kill|ttl|ttl-no-restart|crossapp] [--dapr-version V[,V...] | --dapr-matrix [--dapr-versions V,V...]] [--dapr-src DIR]
                             [--workflows N] [--wait-before-kill S] [--outage S] [--observe S] [--ttl S]
                             [--cost-per-call USD] [--activity-seconds S] [--down] [--docker]
 
@@ -82,10 +82,10 @@ now_ms() { date +%s%3N; }
 # Visible progress, from the app's log lines (a display only: the figures come from its records), and a
 # check, every second, that every process of the stack is still there: a process that dies ends the run as
 # an error (which one, when, its last log line), never as a verdict read from a half-dead stack.
-countdown() { # SECONDS WHAT
-  local s ran orphaned end=$((SECONDS + $1)) shown=-1
-  while ((SECONDS < end)); do # by the clock: the checks take time too
-    s=$((end - SECONDS))
+countdown() { # SECONDS WHAT [END]: END, epoch seconds, when given, ends it (by the clock: the checks take time too)
+  local s ran orphaned end=${3:-$((EPOCHSECONDS + $1))} shown=-1
+  while ((EPOCHSECONDS < end)); do
+    s=$((end - EPOCHSECONDS))
     stack_alive "$s s left $2"
     if (( (s % 5 == 0 || s == $1) && s != shown )); then
       shown=$s
@@ -377,12 +377,13 @@ dapr_run() { # VERSION
   FROM_MS="${RESTORED_MS:-$LOSS_MS}"
   for id in "${INSTANCES[@]}"; do echo "status after the loss: $id HTTP $(instance_code "$id")" >&2; done
   read_metrics after-restart
+  # The window is OBSERVE seconds from FROM_MS, however long the checks above took on a busy machine, and its
+  # last third gets a reading of daprd's counters at its start: the app's and the engine's thirds are the same.
+  local cut=$(((FROM_MS + (OBSERVE - OBSERVE / 3) * 1000) / 1000)) end=$(((FROM_MS + OBSERVE * 1000) / 1000))
   say "observing for $OBSERVE s"
-  # The last third gets a reading of its own at its start, as the verdict counts it for both the app and the engine.
-  local third=$((OBSERVE / 3))
-  countdown "$((OBSERVE - third))" "of observation"
+  countdown "$((cut - EPOCHSECONDS))" "of observation" "$cut"
   read_metrics last-third
-  countdown "$third" "of observation (the last third)"
+  countdown "$((end - EPOCHSECONDS))" "of observation (the last third)" "$end"
   TO_MS="$(now_ms)"
   stack_alive "at the end of the observation"
   read_metrics end

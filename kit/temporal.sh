@@ -262,6 +262,11 @@ temporal_main() {
     command -v docker >/dev/null && docker info >/dev/null 2>&1 || die "--docker needs a running Docker engine (docker info failed); without --docker the local stack needs none"
   fi
 
+  # A folder that is not the original is one error line, before anything starts (even beside another run).
+  ORIGINAL_SPEC=""
+  # Relative to where the user ran the script (reproduce_issue.sh has moved into the kit: OLDPWD is that place).
+  [[ -z "$ORIGINAL" || "$ORIGINAL" == /* ]] || ORIGINAL="${OLDPWD:-$PWD}/$ORIGINAL"
+  if [[ -n "$ORIGINAL" ]]; then ORIGINAL_SPEC="$("$JBANG" "$KIT/kit/Benchmark.java" check --original "$ORIGINAL")" || exit 2; fi
   take_lock temporal
   # Whatever an earlier run left behind (a closed terminal, a SIGKILL): stopped if it is provably ours.
   PIDFILE="$KIT_STATE/temporal.pids"
@@ -507,7 +512,7 @@ original_venv() { # PIPSPEC: sets PYTHON
 temporal_benchmark_original() { # DIR ROUNDS
   local TIMEFORMAT='%R %U %S' # the starters' wall, user and system seconds (bash's time), for Report.java
   local orig="$1" rounds="$2" spec r kind dir run wq aq copies interval=0.1
-  spec="$("$JBANG" "$KIT/kit/Benchmark.java" check --original "$orig")" || exit 2
+  spec="$ORIGINAL_SPEC"
   original_venv "$spec"
   temporal_cli
   temporal_server_up off "$TEMPORAL_PORT_OFF"
@@ -573,8 +578,9 @@ benchmark_original_run() { # ORIGINAL DIR RUN ROUND ATTEMPT (uses wq, aq, copies
     die "the original's workers did not poll (see $dir/*.log)"
   # Its exit status is not the measure (temporalio 1.18.1 can abort at interpreter exit after starting them
   # all: "PyGILState_Release"): the server's count of its workflows is, in measure (exit 3: not all started).
+  # timeout: after a timed-out start its interpreter can also hang at exit for good (seen at load 40).
   local rc=0
-  { time "$PYTHON" -u "$copy/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 || rc=$?; } 2>"$dir/start.time"
+  { time timeout -k 5 180 "$PYTHON" -u "$copy/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 || rc=$?; } 2>"$dir/start.time"
   echo "$rc" >"$dir/start.exit"
   rc=0
   "$JBANG" "$KIT/kit/Benchmark.java" measure --kit original --round "$r" --address "$ADDRESS" --id-prefix "$run-" --count "$WORKFLOWS" \

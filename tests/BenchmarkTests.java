@@ -157,6 +157,16 @@ public class BenchmarkTests {
 
   @Test
   @Tag("fast")
+  void lostMeansHandedThenTimedOutStartToClose() {
+    assertTrue(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", "1@h", 5L, "start_to_close", 9L)));
+    assertTrue(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", "1@h", 5L, "START_TO_CLOSE", 9L)));
+    assertFalse(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", null, null, "start_to_close", 9L)), "never handed over");
+    assertFalse(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", "1@h", 5L, "heartbeat", 9L)));
+    assertFalse(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "completed", "1@h", 5L, null, null)));
+  }
+
+  @Test
+  @Tag("fast")
   void fisherExactAgreesWithKnownValues() {
     // The lady tasting tea: 3 of 4 right, two-sided p = 0.486.
     assertEquals("0.486", Report.fisherP(3, 1, 1, 3));

@@ -234,6 +234,33 @@ public class DaprTests {
     }
   }
 
+  /** Each release line's scheduler gets the flags its own --help lists (1.14.4 refused --etcd-client-port). */
+  @Test
+  @Tag("fast")
+  void eachSchedulerGetsTheEtcdFlagsItsOwnHelpLists() throws Exception {
+    String v114 = "      --etcd-client-http-ports strings     Ports for etcd client http communication\n"
+        + "      --etcd-client-ports strings          Ports for etcd client communication (default [dapr-scheduler-server-0=2379])\n"
+        + "      --id string                          Scheduler server ID (default \"dapr-scheduler-server-0\")\n"
+        + "      --initial-cluster strings            Initial etcd cluster peers\n";
+    String v115 = "      --etcd-client-port int    etcd client port\n      --etcd-initial-cluster strings   Initial etcd cluster peers\n";
+    for (String[] c : List.of(new String[] {v114, "--etcd-client-ports dapr-scheduler-server-0=52579 --etcd-client-http-ports dapr-scheduler-server-0=52581 --initial-cluster dapr-scheduler-server-0=http://localhost:52580 --id dapr-scheduler-server-0|52581"},
+        new String[] {v115, "--etcd-client-port 52579 --etcd-initial-cluster dapr-scheduler-server-0=http://localhost:52580|52579"},
+        new String[] {"      --port int\n", "|"})) {
+      Path bin = Files.createTempDirectory("sched");
+      Path help = bin.resolve("help.txt");
+      Files.writeString(help, "Usage of scheduler:\n" + c[0]);
+      Path sched = bin.resolve("scheduler");
+      Files.writeString(sched, "#!/bin/sh\ncat " + help + "\n");
+      sched.toFile().setExecutable(true);
+      String script = "KIT=$PWD; KIT_SCRIPT_NAME=test; DURABLE_KIT_PORT_OFFSET=200; source kit/procs.sh; source kit/dapr.sh; trap - EXIT; DAPR_BIN=" + bin
+          + "; scheduler_flags /tmp/etcd; f=\"${SCHEDULER_FLAGS[*]}\"; echo \"${f#*--etcd-data-dir /tmp/etcd}|$ETCD_CLIENT\"";
+      Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      assertEquals(0, p.waitFor(), out);
+      assertEquals(c[1], out.replaceFirst("^ ", ""), "flags for: " + c[0]);
+    }
+  }
+
   /** The app's API creates workflows and reads state: loopback only unless asked (the Compose container asks for 0.0.0.0). */
   @Test
   @Tag("fast")
