@@ -167,7 +167,8 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
   dir="$(mktemp -d /tmp/durable-kit-cluster.XXXXXX)"
   echo "$dir" >"$KIT_STATE/cluster.datadir"
   # One folder per cluster of the run (a matrix starts several): cluster-<version>-<mode>[-fanout-<mode>].
-  CLUSTER_DIR="$dir" log="$RUN_DIR/cluster-$version-$mode$([[ $fanout != - ]] && echo "-fanout-$fanout")"
+  CLUSTER_DIR="$dir" log="$RUN_DIR/cluster-$version-$mode"
+  [[ $fanout == - ]] || log+="-fanout-$fanout"
   mkdir -p "$log" "$dir/data"
   chmod 755 "$dir"
   local as=()
