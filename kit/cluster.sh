@@ -167,7 +167,8 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
   dir="$(mktemp -d /tmp/durable-kit-cluster.XXXXXX)"
   echo "$dir" >"$KIT_STATE/cluster.datadir"
   # One folder per cluster of the run (a matrix starts several): cluster-<version>-<mode>[-fanout-<mode>].
-  CLUSTER_DIR="$dir" log="$RUN_DIR/cluster-$version-$mode$([[ $fanout != - ]] && echo "-fanout-$fanout")"
+  CLUSTER_DIR="$dir" log="$RUN_DIR/cluster-$version-$mode"
+  [[ $fanout == - ]] || log+="-fanout-$fanout"
   mkdir -p "$log" "$dir/data"
   chmod 755 "$dir"
   local as=()
@@ -188,6 +189,7 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
     trap "kill -INT $pid 2>/dev/null" TERM INT
     wait $pid; wait $pid; rm -rf "'"$dir"'"' postgres "${as[@]}" "$PG_BIN/postgres" -D "$dir/data" -p "$pg" \
     -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=300
+  ON_INTERRUPT=cluster_interrupted
   wait_port "$pg" 60 "PostgreSQL"
   CLUSTER_PG="$pg" CLUSTER_PERSISTENCE="postgresql $("$PG_BIN/postgres" --version | awk '{print $3}')"
 
@@ -242,6 +244,16 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
   SERVER_INFO=(--kind cluster --persistence "$CLUSTER_PERSISTENCE" --dynamic-config "$dir/dynamicconfig.yaml"
     --server-binary "$CLUSTER_BIN/temporal-server")
   for svc in "${CLUSTER_SERVICES[@]}"; do SERVER_INFO+=(--service "${svc%-[0-9]}"); done
+}
+
+# Ctrl-C (or TERM, or a closed terminal) during a cluster run: what was measured is reported as for the dev
+# server, then the workers and the cluster stop in order, so PostgreSQL gets its time and removes its folder
+# (procs.sh's own stop, which runs after this, would stop it first, with 5 s).
+cluster_interrupted() {
+  temporal_interrupted
+  stop_named activity-worker
+  stop_named workflow-worker
+  cluster_down
 }
 
 # The way in first (the internal worker and the frontend, which cancel their polls on the way out), then
