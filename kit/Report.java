@@ -151,7 +151,7 @@ public class Report implements Callable<Integer> {
     var k = s.wire().instanceKeys();
     md.append(String.format("Worker instance keys: %d incarnations polled (%,d polls), %d distinct keys, %d incarnations sharing a key, "
         + "%d polls without a key; %d ShutdownWorker calls carried their polls' key, %d another.%n", k.incarnationsPolling(), s.wire().polls(),
-        k.distinctKeys(), k.incarnationsSharingAKey(), k.pollsWithoutKey(), k.shutdownCallsMatchingTheirPolls(), k.shutdownCallsWithOtherKey()));
+        k.distinctKeys(), k.incarnationsSharingKeys(), k.pollsWithoutKey(), k.shutdownCallsMatchingTheirPolls(), k.shutdownCallsWithOtherKey()));
     if (s.lostTasks().isEmpty()) return md.toString();
     if (chartFile != null) md.append("\n![each lost task's last poll and shutdown](").append(chartFile).append(")\n");
     md.append("\n### First lost tasks, with their evidence\n");

@@ -93,7 +93,7 @@ public final class Wire {
       Map<String, Integer> answers) {}
 
   /** Whether incarnations share a worker instance key: the key is what the server ties a poll to a shutdown by. */
-  public record InstanceKeys(int incarnationsPolling, int distinctKeys, int incarnationsSharingAKey, int pollsWithoutKey,
+  public record InstanceKeys(int incarnationsPolling, int distinctKeys, int incarnationsSharingKeys, int pollsWithoutKey,
       int shutdownCallsMatchingTheirPolls, int shutdownCallsWithOtherKey) {}
 
   /** The run's wire figures, for the summary. */

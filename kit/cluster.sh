@@ -166,7 +166,8 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
   cluster_forget
   dir="$(mktemp -d /tmp/durable-kit-cluster.XXXXXX)"
   echo "$dir" >"$KIT_STATE/cluster.datadir"
-  CLUSTER_DIR="$dir" log="$RUN_DIR/cluster-$mode"
+  # One folder per cluster of the run (a matrix starts several): cluster-<version>-<mode>[-fanout-<mode>].
+  CLUSTER_DIR="$dir" log="$RUN_DIR/cluster-$version-$mode$([[ $fanout != - ]] && echo "-fanout-$fanout")"
   mkdir -p "$log" "$dir/data"
   chmod 755 "$dir"
   local as=()
@@ -214,6 +215,10 @@ cluster_up() { # VERSION MODE(off|on) FANOUT(off|on|-) PORT
     local args=(--config-file "$cfg")
     ((${#how[@]})) || args=(--root / --config "$dir/config" --env "$svc")
     start_bg "temporal-$svc" "$log/$svc.log" "$CLUSTER_BIN/temporal-server" "${args[@]}" --allow-no-auth start --service "${svc%-[0-9]}"
+    # History first, alone: every service writes the cluster metadata record into a fresh database at start,
+    # and two doing it at once fail one of them on the unique key (seen: history exited, "SaveClusterMetadata
+    # operation failed ... duplicate key"). Once history serves, the record exists and the rest only read it.
+    if [[ $svc == history ]]; then cluster_ports history "$fport"; wait_port "$GRPC_PORT" 120 "Temporal history"; fi
   done
   for svc in "${CLUSTER_SERVICES[@]}"; do
     cluster_ports "$svc" "$fport"

@@ -153,7 +153,7 @@ public class ClusterTests {
       assertEquals(fix, ver.pollCompleteOnShutdown(), label + ": the capability advertised");
       assertEquals(fix ? "fix" : "bug", s.mode());
       // The services really were separate processes: one log each, two matching nodes.
-      Path logs = dir.resolve("cluster-" + (fix ? "on" : "off"));
+      Path logs = dir.resolve("cluster-" + v + "-" + (fix ? "on" : "off"));
       for (String svc : List.of("frontend", "history", "matching-1", "matching-2", "worker", "postgresql"))
         assertTrue(Files.size(logs.resolve(svc + ".log")) > 0, svc + " logged to " + logs);
     }

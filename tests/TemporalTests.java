@@ -222,7 +222,7 @@ public class TemporalTests {
     assertEquals(new Wire.InstanceKeys(2, 2, 0, 0, 1, 1), e.instanceKeys());
     assertEquals(2, e.polls());
     var other = Wire.evidence(r, Loss.pidsServing(r, "activities:other"));
-    assertEquals(2, other.instanceKeys().incarnationsSharingAKey(), "two incarnations that poll with one key share it");
+    assertEquals(2, other.instanceKeys().incarnationsSharingKeys(), "two incarnations that poll with one key share it");
     var none = Wire.evidence(records(true, mine, W1R3, poll("w1.r3@42", 0, 1, "ok", null)), java.util.Set.of(42L));
     assertEquals(new Wire.ShutdownWorker(1, 0, 0, null, null, Map.of()), none.shutdownWorker(), "an SDK that never sends it");
     assertNull(Wire.evidence(records(true, mine, W1R3), java.util.Set.of(42L)), "no wire records: no figures, not zeros");
@@ -662,7 +662,7 @@ public class TemporalTests {
     assertTrue(sw.calls() > 0 && sw.restartsThatSentIt() > 0, "SDK 1.38.0 sends ShutdownWorker: " + sw);
     var keys = s.wire().instanceKeys();
     assertEquals(0, keys.pollsWithoutKey(), "SDK 1.38.0 puts a worker instance key on every poll");
-    assertEquals(0, keys.incarnationsSharingAKey(), "each incarnation (a new Worker) has a key of its own: " + keys);
+    assertEquals(0, keys.incarnationsSharingKeys(), "each incarnation (a new Worker) has a key of its own: " + keys);
     Path dir = run.summary().getParent().resolve("bug");
     assertTrue(Files.readString(dir.resolve("report.md")).contains("## Where the lost tasks died"), "report.md beside the summary");
     assertTrue(Files.size(dir.resolve("wire.png")) > 1000, "its chart");
