@@ -2,6 +2,9 @@
 //JAVA 17+
 //DEPS io.dapr:dapr-sdk-workflows:1.16.1
 //DEPS io.javalin:javalin:6.7.0
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
+//DEPS org.slf4j:slf4j-simple:2.0.17
 //SOURCES kit/Cli.java kit/Orphans.java kit/StateStore.java kit/InstanceChecks.java
 
 // The Dapr half (main.py of the original), shaped like dapr/java-sdk's workflow examples: the workflow,

@@ -201,7 +201,9 @@ public class StartWorkflows implements Callable<Integer> {
         ids.isEmpty() ? 0 : Math.round(ids.size() / startSeconds), String.format("%.2f", (cpuNanos() - cpu0) / 1e9));
   }
 
-  private static final int START_ATTEMPTS = 10;
+  // Each attempt waits up to the SDK's 10 s cap: 30 of them give a slow server 5 min for one start (10 were not
+  // enough for a busy dev server holding 9,000 workflows, 2026-12-01).
+  private static final int START_ATTEMPTS = 30;
 
   private static long cpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();

@@ -1,5 +1,9 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
+//DEPS org.slf4j:slf4j-simple:2.0.17
+//DEPS org.knowm.xchart:xchart:3.8.8
 //SOURCES Cli.java Orphans.java Engine.java DaprReportMd.java DaprMatrix.java Charts.java
 
 // The Dapr verdict: the app's own execution records and counts, the instances' state after the loss, and

@@ -1,7 +1,12 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Cli.java Events.java Loss.java Temporal.java Server.java
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
 //DEPS com.fasterxml.jackson.dataformat:jackson-dataformat-yaml:2.18.3
+//DEPS org.slf4j:slf4j-simple:2.0.17
+//DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
+//DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
+//SOURCES Cli.java Events.java Loss.java Temporal.java Server.java
 
 // What a Temporal server is, measured rather than assumed: its version (GetSystemInfo), whether its
 // namespace advertises graceful poll shutdown, and which of the configured fix flags are in force (a

@@ -417,32 +417,7 @@ public class DaprTests {
   @Tag("e2e")
   void aDeadAppIsAnErrorNotAVerdict() throws Exception {
     try {
-      Thread killer = new Thread(() -> {
-        try {
-          Path pids = Reproduce.state().resolve("dapr.pids");
-          String firstSidecar = null;
-          for (int i = 0; i < 1200; i++) { // once the observation has begun: the second sidecar is up
-            Thread.sleep(250);
-            List<String> lines;
-            try {
-              lines = Files.readAllLines(pids);
-            } catch (java.io.IOException notYet) {
-              continue;
-            }
-            String sidecar = lines.stream().filter(l -> l.startsWith("daprd ")).map(l -> l.split(" ")[1]).findFirst().orElse(null);
-            if (firstSidecar == null) firstSidecar = sidecar;
-            if (sidecar != null && !sidecar.equals(firstSidecar)) {
-              Thread.sleep(3000); // the restored sidecar has reported healthy and the observation countdown runs
-              String app = lines.stream().filter(l -> l.startsWith("app ")).findFirst().orElseThrow().split(" ")[1];
-              new ProcessBuilder("kill", "-KILL", "--", "-" + app).start().waitFor();
-              return;
-            }
-          }
-        } catch (Exception e) {
-          throw new RuntimeException(e);
-        }
-      });
-      killer.start();
+      Thread killer = killRestored("app");
       var run = Reproduce.run("--wait-before-kill", "20", "--outage", "2", "--observe", "30", "--activity-seconds", "3");
       killer.join();
       assertEquals(2, run.exit(), "a measurement that could not be taken is exit 2");
@@ -460,7 +435,7 @@ public class DaprTests {
     }
   }
 
-  /** Kills the restored sidecar a few seconds into the observation (the pidfile names it once it has changed). */
+  /** Kills ROLE a few seconds into the observation, once the pidfile names the restored sidecar. */
   static Thread killRestored(String role) {
     Thread killer = new Thread(() -> {
       try {

