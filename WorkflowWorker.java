@@ -1,6 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-// Jackson before the SDK: the first version named wins, and the SDK's own Jackson is older than ours.
+// Jackson before the SDK: the first version named wins, and the SDK's own Jackson is older than
+// ours.
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
 //DEPS org.slf4j:slf4j-simple:2.0.17
@@ -27,7 +28,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Polls the workflow task queue and runs HelloWorkflow until Ctrl-C.")
 public class WorkflowWorker implements Callable<Integer> {
-  @Option(names = "--task-queue", defaultValue = Workflows.WORKFLOW_QUEUE, description = "Workflow task queue (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--task-queue",
+      defaultValue = Workflows.WORKFLOW_QUEUE,
+      description = "Workflow task queue (default: ${DEFAULT-VALUE})")
   String taskQueue;
 
   @Mixin Temporal.Connection connection;
@@ -47,15 +51,24 @@ public class WorkflowWorker implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     var client = connection.client("workflow-worker@" + ProcessHandle.current().pid());
     WorkerFactory factory = WorkerFactory.newInstance(client);
-    factory.newWorker(taskQueue).registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
+    factory
+        .newWorker(taskQueue)
+        .registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
     factory.start();
-    log.info("Workflow worker polling '{}' on {}, namespace {}. Ctrl-C to stop.", taskQueue, connection.target(), connection.namespace());
+    log.info(
+        "Workflow worker polling '{}' on {}, namespace {}. Ctrl-C to stop.",
+        taskQueue,
+        connection.target(),
+        connection.namespace());
 
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      factory.shutdown();
-      stopped.countDown();
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  factory.shutdown();
+                  stopped.countDown();
+                }));
     stopped.await();
     return 0;
   }

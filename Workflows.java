@@ -1,6 +1,7 @@
 //JAVA 17+
 //SOURCES kit/Cli.java kit/Events.java
-// Only for kit/Benchmark.java, which reaches the connection through this file until it names kit/Temporal.java itself.
+// Only for kit/Benchmark.java, which reaches the connection through this file until it names
+// kit/Temporal.java itself.
 //SOURCES kit/Temporal.java
 
 // The seed's workflow and activity (workflows.py): one activity, one attempt, on the chaos workers'
@@ -21,9 +22,12 @@ import org.slf4j.LoggerFactory;
 public class Workflows {
   /** The three-terminal defaults; ./reproduce_issue.sh gives every run queues of its own. */
   public static final String WORKFLOW_QUEUE = "workflows";
+
   public static final String ACTIVITY_QUEUE = "activities";
 
-  /** What StartWorkflows asks of each workflow: the seed's three knobs, and where the activity runs. */
+  /**
+   * What StartWorkflows asks of each workflow: the seed's three knobs, and where the activity runs.
+   */
   public static class Params {
     public double activityTimeout = 10.0;
     public double activitySleep = 0.1;
@@ -32,7 +36,11 @@ public class Workflows {
 
     public Params() {}
 
-    public Params(double activityTimeout, double activitySleep, Double heartbeatTimeout, String activityTaskQueue) {
+    public Params(
+        double activityTimeout,
+        double activitySleep,
+        Double heartbeatTimeout,
+        String activityTaskQueue) {
       this.activityTimeout = activityTimeout;
       this.activitySleep = activitySleep;
       this.heartbeatTimeout = heartbeatTimeout;
@@ -46,14 +54,18 @@ public class Workflows {
     String run(Params params);
   }
 
-  /** One attempt only: a task handed to a dying worker is never retried, so it surfaces as a timeout. */
+  /**
+   * One attempt only: a task handed to a dying worker is never retried, so it surfaces as a
+   * timeout.
+   */
   public static class HelloWorkflowImpl implements HelloWorkflow {
     @Override
     public String run(Params p) {
-      ActivityOptions.Builder options = ActivityOptions.newBuilder()
-          .setTaskQueue(p.activityTaskQueue)
-          .setStartToCloseTimeout(seconds(p.activityTimeout))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build());
+      ActivityOptions.Builder options =
+          ActivityOptions.newBuilder()
+              .setTaskQueue(p.activityTaskQueue)
+              .setStartToCloseTimeout(seconds(p.activityTimeout))
+              .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build());
       if (p.heartbeatTimeout != null) options.setHeartbeatTimeout(seconds(p.heartbeatTimeout));
       HelloActivities activities = Workflow.newActivityStub(HelloActivities.class, options.build());
       return activities.sayHello(p.activitySleep, p.heartbeatTimeout != null);
@@ -66,8 +78,8 @@ public class Workflows {
   }
 
   /**
-   * Sleeps in 0.1 s steps. Its first act is to write down that this worker began executing it: that record
-   * is what tells a lost task (handed over, never begun) from one that ran and timed out.
+   * Sleeps in 0.1 s steps. Its first act is to write down that this worker began executing it: that
+   * record is what tells a lost task (handed over, never begun) from one that ran and timed out.
    */
   public static class HelloActivitiesImpl implements HelloActivities {
     private static final Logger log = LoggerFactory.getLogger(HelloActivitiesImpl.class);
@@ -84,7 +96,14 @@ public class Workflows {
       ActivityExecutionContext ctx = Activity.getExecutionContext();
       var info = ctx.getInfo();
       long began = System.currentTimeMillis();
-      executions.append(new Events.Execution(info.getWorkflowId(), info.getRunId(), info.getActivityId(), info.getAttempt(), identity, began));
+      executions.append(
+          new Events.Execution(
+              info.getWorkflowId(),
+              info.getRunId(),
+              info.getActivityId(),
+              info.getAttempt(),
+              identity,
+              began));
       try {
         long steps = Math.round(sleepSeconds / 0.1);
         for (long i = 0; i < steps; i++) {
@@ -94,7 +113,11 @@ public class Workflows {
         return "Hello from " + identity;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        log.info("Activity {} ({}) interrupted after {} ms", info.getActivityId(), info.getWorkflowId(), System.currentTimeMillis() - began);
+        log.info(
+            "Activity {} ({}) interrupted after {} ms",
+            info.getActivityId(),
+            info.getWorkflowId(),
+            System.currentTimeMillis() - began);
         throw Activity.wrap(e);
       }
     }

@@ -3,34 +3,37 @@
 //DEPS org.slf4j:slf4j-simple:2.0.17
 
 // What every script of the kit shares, with no engine dependency (DaprApp uses it as the Temporal
-// scripts do): the picocli runner whose errors are one line and exit 2, strict number checks, the JSON
-// mapper for our typed records, and file writes that never claim what was not written.
+// scripts do): the picocli runner whose errors are one line and exit 2, strict number checks, the
+// JSON mapper for our typed records, and file writes that never claim what was not written.
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
 public final class Cli {
   private Cli() {}
 
-  /** snake_case on disk, records in code; unknown fields are tolerated so older files still read. */
-  public static final ObjectMapper JSON = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL)
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-      .configure(SerializationFeature.INDENT_OUTPUT, false);
+  /**
+   * snake_case on disk, records in code; unknown fields are tolerated so older files still read.
+   */
+  public static final ObjectMapper JSON =
+      new ObjectMapper()
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .configure(SerializationFeature.INDENT_OUTPUT, false);
 
   /** A one-line error for the user: exit code 2, no stack trace. */
   public static class Fail extends RuntimeException {
@@ -39,25 +42,32 @@ public final class Cli {
     }
   }
 
-  /** Runs a picocli command: bad input and Fail give one `error:` line on stderr and exit code 2. */
+  /**
+   * Runs a picocli command: bad input and Fail give one `error:` line on stderr and exit code 2.
+   */
   public static int run(Callable<Integer> command, String[] args) {
     CommandLine cl = new CommandLine(command);
-    cl.setCaseInsensitiveEnumValuesAllowed(true); // `--kind dev` for enum Kind.DEV, as the scripts write it
-    cl.setParameterExceptionHandler((ex, a) -> {
-      errorSaid = true;
-      System.err.println("error: " + firstLine(ex.getMessage()) + " (see --help)");
-      return 2;
-    });
-    cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-      errorSaid = true;
-      if (ex instanceof Fail) {
-        System.err.println("error: " + firstLine(ex.getMessage()));
-      } else {
-        // Not a condition we foresaw: still one line, but say what it was so it can be reported.
-        System.err.println("error: " + ex.getClass().getSimpleName() + ": " + firstLine(ex.getMessage()));
-      }
-      return 2;
-    });
+    cl.setCaseInsensitiveEnumValuesAllowed(
+        true); // `--kind dev` for enum Kind.DEV, as the scripts write it
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          errorSaid = true;
+          System.err.println("error: " + firstLine(ex.getMessage()) + " (see --help)");
+          return 2;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, c, parsed) -> {
+          errorSaid = true;
+          if (ex instanceof Fail) {
+            System.err.println("error: " + firstLine(ex.getMessage()));
+          } else {
+            // Not a condition we foresaw: still one line, but say what it was so it can be
+            // reported.
+            System.err.println(
+                "error: " + ex.getClass().getSimpleName() + ": " + firstLine(ex.getMessage()));
+          }
+          return 2;
+        });
     return cl.execute(args);
   }
 
@@ -68,14 +78,18 @@ public final class Cli {
   }
 
   /**
-   * HOST:PORT with a port from 1 to 65535, or one error line naming the option: a port beyond that range is a typo,
-   * and left to the libraries it is a stack trace (gRPC) or a wait for something that cannot exist.
+   * HOST:PORT with a port from 1 to 65535, or one error line naming the option: a port beyond that
+   * range is a typo, and left to the libraries it is a stack trace (gRPC) or a wait for something
+   * that cannot exist.
    */
   public static String hostPort(String value, String name) {
     int colon = value == null ? -1 : value.lastIndexOf(':');
-    if (colon <= 0 || colon == value.length() - 1) throw new Fail(name + " takes HOST:PORT, got '" + value + "'");
+    if (colon <= 0 || colon == value.length() - 1)
+      throw new Fail(name + " takes HOST:PORT, got '" + value + "'");
     String port = value.substring(colon + 1);
-    if (!port.matches("[0-9]{1,9}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+    if (!port.matches("[0-9]{1,9}")
+        || Integer.parseInt(port) < 1
+        || Integer.parseInt(port) > 65535) {
       throw new Fail(name + ": the port must be from 1 to 65535, got '" + value + "'");
     }
     return value;
@@ -93,12 +107,16 @@ public final class Cli {
     }
   }
 
-  /** Set once an error line has been printed: a shutdown hook that fails after it adds no second one. */
+  /**
+   * Set once an error line has been printed: a shutdown hook that fails after it adds no second
+   * one.
+   */
   private static volatile boolean errorSaid;
 
   /**
-   * A shutdown hook whose failure is one `error:` line (never a stack trace from the hook's thread), and none at all
-   * when the run already said its error: a partial summary that cannot be written on a full disk is said once.
+   * A shutdown hook whose failure is one `error:` line (never a stack trace from the hook's
+   * thread), and none at all when the run already said its error: a partial summary that cannot be
+   * written on a full disk is said once.
    */
   public static void onShutdown(Runnable hook) {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> runHook(hook), "shutdown-hook"));
@@ -108,32 +126,52 @@ public final class Cli {
     try {
       hook.run();
     } catch (RuntimeException e) {
-      if (!errorSaid) System.err.println("error: " + (e instanceof Fail ? "" : e.getClass().getSimpleName() + ": ") + firstLine(e.getMessage()));
+      if (!errorSaid)
+        System.err.println(
+            "error: "
+                + (e instanceof Fail ? "" : e.getClass().getSimpleName() + ": ")
+                + firstLine(e.getMessage()));
       errorSaid = true;
     }
   }
 
-  /** A finite number > 0 (NaN and Infinity are refused: a wrapped or undefined figure is worse than none). */
+  /**
+   * A finite number > 0 (NaN and Infinity are refused: a wrapped or undefined figure is worse than
+   * none).
+   */
   public static double positive(double value, String name) {
-    if (!(value > 0) || Double.isInfinite(value)) throw new Fail(name + " must be a positive number, got " + value);
+    if (!(value > 0) || Double.isInfinite(value))
+      throw new Fail(name + " must be a positive number, got " + value);
     return value;
   }
 
   /** A finite number >= 0. */
   public static double nonNegative(double value, String name) {
-    if (!(value >= 0) || Double.isInfinite(value)) throw new Fail(name + " must be a finite number of at least 0, got " + value);
+    if (!(value >= 0) || Double.isInfinite(value))
+      throw new Fail(name + " must be a finite number of at least 0, got " + value);
     return value;
   }
 
-  /** Writes the whole file or fails with one line: the target is replaced only once every byte is on disk. */
+  /**
+   * Writes the whole file or fails with one line: the target is replaced only once every byte is on
+   * disk.
+   */
   public static void writeFile(Path file, String text) {
     Path tmp = null;
     try {
       Path dir = file.toAbsolutePath().getParent();
       Files.createDirectories(dir);
-      // Not createTempFile: that makes the file 0600, and every file the kit writes is made the same way, with
-      // the permissions the user's umask gives (0644 as a rule), summaries included.
-      tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".tmp");
+      // Not createTempFile: that makes the file 0600, and every file the kit writes is made the
+      // same way, with the permissions the user's umask gives (0644 as a rule), summaries included.
+      tmp =
+          dir.resolve(
+              "."
+                  + file.getFileName()
+                  + "."
+                  + ProcessHandle.current().pid()
+                  + "-"
+                  + System.nanoTime()
+                  + ".tmp");
       Files.writeString(tmp, text, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       try {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -170,20 +208,25 @@ public final class Cli {
     }
   }
 
-  // gRPC logs through java.util.logging: an unreachable host is a multi-line stack trace on stderr. The
-  // caller says it in one line instead. (A strong reference: JUL keeps loggers weakly.)
-  private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+  // gRPC logs through java.util.logging: an unreachable host is a multi-line stack trace on stderr.
+  // The caller says it in one line instead. (A strong reference: JUL keeps loggers weakly.)
+  private static final java.util.logging.Logger GRPC_LOG =
+      java.util.logging.Logger.getLogger("io.grpc");
 
   /**
-   * Keeps library logging to warnings and gives slf4j-simple a time stamp; the kit's own loggers (named
-   * in `ours`) speak at info. Call before any logger.
+   * Keeps library logging to warnings and gives slf4j-simple a time stamp; the kit's own loggers
+   * (named in `ours`) speak at info. Call before any logger.
    */
   public static void quietLogging(String... ours) {
     for (String name : ours) System.setProperty("org.slf4j.simpleLogger.log." + name, "info");
     GRPC_LOG.setLevel(java.util.logging.Level.OFF);
-    // Temporal SDK 1.38's worker heartbeat logs a WARN with a stack trace whenever a restart interrupts its RPC.
-    System.setProperty("org.slf4j.simpleLogger.log.io.temporal.internal.worker.HeartbeatManager", "error");
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    // Temporal SDK 1.38's worker heartbeat logs a WARN with a stack trace whenever a restart
+    // interrupts its RPC.
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.io.temporal.internal.worker.HeartbeatManager", "error");
+    System.setProperty(
+        "org.slf4j.simpleLogger.defaultLogLevel",
+        System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
     System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
   }
@@ -203,7 +246,9 @@ public final class Cli {
       this.file = file;
       try {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        out =
+            Files.newBufferedWriter(
+                file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       } catch (IOException e) {
         throw new Fail("cannot write event log " + file + ": " + e.getMessage());
       }

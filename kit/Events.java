@@ -1,10 +1,10 @@
 //SOURCES Cli.java
 
 // What the chaos workers write down, as typed records: one JSON line each, in
-// <events>/restarts-<pid>.jsonl, <events>/executions-<pid>.jsonl and <events>/wire-<pid>.jsonl (every
-// PollActivityTaskQueue and ShutdownWorker call, as the worker saw it on the wire). The accounting reads them
-// back (incrementally: only the lines added since its last look) to tell a lost task from one that ran, and on
-// which side of the connection it died.
+// <events>/restarts-<pid>.jsonl, <events>/executions-<pid>.jsonl and <events>/wire-<pid>.jsonl
+// (every PollActivityTaskQueue and ShutdownWorker call, as the worker saw it on the wire). The
+// accounting reads them back (incrementally: only the lines added since its last look) to tell a
+// lost task from one that ran, and on which side of the connection it died.
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
@@ -34,39 +34,86 @@ public final class Events {
   })
   public sealed interface Event permits WorkerConfig, Restart, Execution, Poll, ShutdownCall {}
 
-  /** Written once when a chaos worker process starts: what it was started with, and the SDK it runs. */
-  public record WorkerConfig(long pid, String taskQueue, double interval, int workers, double gracefulTimeout,
-      double shutdownCheckInterval, String sdkVersion, long startedMs) implements Event {}
+  /**
+   * Written once when a chaos worker process starts: what it was started with, and the SDK it runs.
+   */
+  public record WorkerConfig(
+      long pid,
+      String taskQueue,
+      double interval,
+      int workers,
+      double gracefulTimeout,
+      double shutdownCheckInterval,
+      String sdkVersion,
+      long startedMs)
+      implements Event {}
 
   /** One incarnation of one chaos worker, written after its shutdown returned. */
-  public record Restart(String identity, int worker, int restart, long startMs, long shutdownBeginMs,
-      long shutdownEndMs, boolean graceful, boolean hung) implements Event {}
+  public record Restart(
+      String identity,
+      int worker,
+      int restart,
+      long startMs,
+      long shutdownBeginMs,
+      long shutdownEndMs,
+      boolean graceful,
+      boolean hung)
+      implements Event {}
 
   /**
-   * Written by the activity as its first act: this worker began executing this activity of this workflow
-   * execution. The run id makes the record exact even where a workflow id is reused.
+   * Written by the activity as its first act: this worker began executing this activity of this
+   * workflow execution. The run id makes the record exact even where a workflow id is reused.
    */
-  public record Execution(String workflowId, String runId, String activityId, int attempt, String identity,
-      long beganMs) implements Event {}
+  public record Execution(
+      String workflowId,
+      String runId,
+      String activityId,
+      int attempt,
+      String identity,
+      long beganMs)
+      implements Event {}
 
   /**
-   * One PollActivityTaskQueue call of one incarnation, written when it closed. The status is the gRPC code in
-   * lower case ("ok", "cancelled", ...); the worker instance key is the one the request carried (null when the
-   * SDK sets none); the task is what the answer carried, or null for an empty answer.
+   * One PollActivityTaskQueue call of one incarnation, written when it closed. The status is the
+   * gRPC code in lower case ("ok", "cancelled", ...); the worker instance key is the one the
+   * request carried (null when the SDK sets none); the task is what the answer carried, or null for
+   * an empty answer.
    */
-  public record Poll(String identity, String workerInstanceKey, long sentMs, long closedMs, String status, Task task)
+  public record Poll(
+      String identity,
+      String workerInstanceKey,
+      long sentMs,
+      long closedMs,
+      String status,
+      Task task)
       implements Event {}
 
   /** The activity task a poll returned, with its times as the server sent them (epoch ms). */
-  public record Task(String workflowId, String runId, String activityId, int attempt, Long scheduledMs, Long startedMs) {}
-
-  /** One ShutdownWorker call: when it was sent, when its answer came, and the answer's gRPC status in lower case. */
-  public record ShutdownCall(String identity, String workerInstanceKey, String taskQueue, long sentMs, long answeredMs,
-      String status) implements Event {}
+  public record Task(
+      String workflowId,
+      String runId,
+      String activityId,
+      int attempt,
+      Long scheduledMs,
+      Long startedMs) {}
 
   /**
-   * JSON lines written through a buffer, for records too many to flush one by one (one per poll): the owner
-   * flushes it on a timer and at close. A write that fails voids the measurement, as in Cli.JsonLines.
+   * One ShutdownWorker call: when it was sent, when its answer came, and the answer's gRPC status
+   * in lower case.
+   */
+  public record ShutdownCall(
+      String identity,
+      String workerInstanceKey,
+      String taskQueue,
+      long sentMs,
+      long answeredMs,
+      String status)
+      implements Event {}
+
+  /**
+   * JSON lines written through a buffer, for records too many to flush one by one (one per poll):
+   * the owner flushes it on a timer and at close. A write that fails voids the measurement, as in
+   * Cli.JsonLines.
    */
   public static final class BufferedLines implements AutoCloseable {
     private final Path file;
@@ -77,8 +124,12 @@ public final class Events {
       this.file = file;
       try {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
-            java.nio.file.StandardOpenOption.APPEND);
+        out =
+            Files.newBufferedWriter(
+                file,
+                StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
       } catch (IOException e) {
         throw new Cli.Fail("cannot write event log " + file + ": " + e.getMessage());
       }
@@ -119,7 +170,9 @@ public final class Events {
     }
   }
 
-  /** Everything the workers wrote so far, read incrementally: each call reads only what was added. */
+  /**
+   * Everything the workers wrote so far, read incrementally: each call reads only what was added.
+   */
   public static final class Records {
     private final Path dir;
     private final Map<Path, Long> offsets = new HashMap<>();
@@ -140,7 +193,8 @@ public final class Events {
       Records r = new Records(null);
       events.forEach(r::add);
       if (executionFilesSeen) r.executionFiles = 1;
-      if (events.stream().anyMatch(e -> e instanceof Poll || e instanceof ShutdownCall)) r.wireFiles = 1;
+      if (events.stream().anyMatch(e -> e instanceof Poll || e instanceof ShutdownCall))
+        r.wireFiles = 1;
       return r;
     }
 
@@ -184,7 +238,8 @@ public final class Events {
       try {
         add(Cli.JSON.readValue(line, Event.class));
       } catch (IOException cutShortByAKill) {
-        // a process killed mid-write leaves at most one broken line; nothing in it was a whole record
+        // a process killed mid-write leaves at most one broken line; nothing in it was a whole
+        // record
       }
     }
 
@@ -211,20 +266,26 @@ public final class Events {
       return executed.contains(key(workflowId, runId));
     }
 
-    /** Whether any worker wrote execution records at all: without them, "never began" cannot be told. */
+    /**
+     * Whether any worker wrote execution records at all: without them, "never began" cannot be
+     * told.
+     */
     public synchronized boolean haveExecutionRecords() {
       return executionFiles > 0;
     }
 
     /**
-     * The incarnation with this identity that was alive when the task was handed over (identities repeat
-     * only if a pid is reused, so the one nearest in time is the one meant).
+     * The incarnation with this identity that was alive when the task was handed over (identities
+     * repeat only if a pid is reused, so the one nearest in time is the one meant).
      */
     public synchronized Restart incarnation(String identity, long atMs) {
       Restart best = null;
       long bestDistance = Long.MAX_VALUE;
       for (Restart r : restartsByIdentity.getOrDefault(identity, List.of())) {
-        long d = atMs < r.startMs() ? r.startMs() - atMs : atMs > r.shutdownEndMs() ? atMs - r.shutdownEndMs() : 0;
+        long d =
+            atMs < r.startMs()
+                ? r.startMs() - atMs
+                : atMs > r.shutdownEndMs() ? atMs - r.shutdownEndMs() : 0;
         if (d < bestDistance) {
           best = r;
           bestDistance = d;
@@ -241,7 +302,9 @@ public final class Events {
       return List.copyOf(configs);
     }
 
-    /** Whether any worker recorded its side of the wire at all: without that, no side can be told. */
+    /**
+     * Whether any worker recorded its side of the wire at all: without that, no side can be told.
+     */
     public synchronized boolean haveWireRecords() {
       return wireFiles > 0;
     }

@@ -1,6 +1,7 @@
-// The orphan checks an activity makes before it runs: ask the sidecar (twice) and the state store whether
-// its workflow instance still exists, classify with Orphans.classify, write the record, keep the app's own
-// counts. Used by DaprApp's activity and routes; the Dapr SDK comes from DaprApp's //DEPS.
+// The orphan checks an activity makes before it runs: ask the sidecar (twice) and the state store
+// whether its workflow instance still exists, classify with Orphans.classify, write the record,
+// keep the app's own counts. Used by DaprApp's activity and routes; the Dapr SDK comes from
+// DaprApp's //DEPS.
 
 import io.dapr.workflows.client.DaprWorkflowClient;
 import io.dapr.workflows.client.WorkflowInstanceStatus;
@@ -25,7 +26,10 @@ public final class InstanceChecks {
     this.sdkVersion = sdkVersion();
   }
 
-  /** The SDK's own word for its version ("dapr-sdk-java/v1.16.1"), so the summary never repeats a //DEPS line by hand. */
+  /**
+   * The SDK's own word for its version ("dapr-sdk-java/v1.16.1"), so the summary never repeats a
+   * //DEPS line by hand.
+   */
   public static String sdkVersion() {
     String v = io.dapr.utils.Version.getSdkVersion();
     return v == null ? null : "io.dapr:dapr-sdk-workflows:" + v.replaceFirst("^.*/v", "");
@@ -40,7 +44,8 @@ public final class InstanceChecks {
   public Look look(String id) {
     try {
       WorkflowInstanceStatus s = client.getInstanceState(id, false);
-      if (s == null || blank(s.getName()) || blank(s.getInstanceId())) return new Look(Orphans.Answer.MISSING, null, "empty reply");
+      if (s == null || blank(s.getName()) || blank(s.getInstanceId()))
+        return new Look(Orphans.Answer.MISSING, null, "empty reply");
       return new Look(Orphans.Answer.FOUND, s, String.valueOf(s.getRuntimeStatus()));
     } catch (RuntimeException e) {
       String m = Cli.firstLine(String.valueOf(e.getMessage()));
@@ -59,7 +64,9 @@ public final class InstanceChecks {
       if (second.answer() == Orphans.Answer.MISSING && store != null) keys = store.keysOf(id);
     }
     String detail = first.detail() + (second == null ? "" : " / " + second.detail());
-    Orphans.Execution e = Orphans.classify(id, began, first.answer(), second == null ? null : second.answer(), keys, detail);
+    Orphans.Execution e =
+        Orphans.classify(
+            id, began, first.answer(), second == null ? null : second.answer(), keys, detail);
     count(e);
     return e;
   }
@@ -73,11 +80,13 @@ public final class InstanceChecks {
       try {
         records.append(e);
       } catch (Cli.Fail f) {
-        System.out.println("error: " + f.getMessage()); // the verdict sees the records and /stats disagree
+        System.out.println(
+            "error: " + f.getMessage()); // the verdict sees the records and /stats disagree
       }
     }
     total = total.plus(e.kind());
-    perInstance.merge(e.instanceId(), Orphans.Counts.ZERO.plus(e.kind()), (a, b) -> a.plus(e.kind()));
+    perInstance.merge(
+        e.instanceId(), Orphans.Counts.ZERO.plus(e.kind()), (a, b) -> a.plus(e.kind()));
     if (e.kind() == Orphans.Kind.ORPHANED) lastOrphanedMs = e.beganMs();
   }
 

@@ -1,5 +1,5 @@
-// The actor state store, asked one question: how many keys does a workflow instance still hold? Just
-// enough of Redis's protocol (RESP) for SCAN, so the app needs no Redis client library.
+// The actor state store, asked one question: how many keys does a workflow instance still hold?
+// Just enough of Redis's protocol (RESP) for SCAN, so the app needs no Redis client library.
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -23,11 +23,16 @@ public record StateStore(String host, int port) {
     } catch (RuntimeException e) {
       throw new Cli.Fail("--state-store takes HOST:PORT, got '" + hostPort + "'");
     }
-    if (colon < 1 || port < 1 || port > 65535) throw new Cli.Fail("--state-store takes HOST:PORT with a port from 1 to 65535, got '" + hostPort + "'");
+    if (colon < 1 || port < 1 || port > 65535)
+      throw new Cli.Fail(
+          "--state-store takes HOST:PORT with a port from 1 to 65535, got '" + hostPort + "'");
     return new StateStore(hostPort.substring(0, colon), port);
   }
 
-  /** The number of keys naming this instance as the workflow actor's id, or -1 when Redis cannot be read. */
+  /**
+   * The number of keys naming this instance as the workflow actor's id, or -1 when Redis cannot be
+   * read.
+   */
   public int keysOf(String instanceId) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(host, port), 2000);
@@ -50,7 +55,12 @@ public record StateStore(String host, int port) {
 
   static void send(OutputStream out, String... words) throws IOException {
     StringBuilder sb = new StringBuilder("*" + words.length + "\r\n");
-    for (String w : words) sb.append('$').append(w.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(w).append("\r\n");
+    for (String w : words)
+      sb.append('$')
+          .append(w.getBytes(StandardCharsets.UTF_8).length)
+          .append("\r\n")
+          .append(w)
+          .append("\r\n");
     out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
     out.flush();
   }
@@ -59,20 +69,25 @@ public record StateStore(String host, int port) {
     int type = in.read();
     String line = readLine(in);
     switch (type) {
-      case '*': {
-        int n = Integer.parseInt(line);
-        List<Object> items = new ArrayList<>();
-        for (int i = 0; i < n; i++) items.add(read(in));
-        return items;
-      }
-      case '$': {
-        int n = Integer.parseInt(line);
-        if (n < 0) return null;
-        byte[] b = in.readNBytes(n + 2);
-        return new String(b, 0, n, StandardCharsets.UTF_8);
-      }
-      case '+': case ':': return line;
-      default: throw new IOException("Redis said: " + line);
+      case '*':
+        {
+          int n = Integer.parseInt(line);
+          List<Object> items = new ArrayList<>();
+          for (int i = 0; i < n; i++) items.add(read(in));
+          return items;
+        }
+      case '$':
+        {
+          int n = Integer.parseInt(line);
+          if (n < 0) return null;
+          byte[] b = in.readNBytes(n + 2);
+          return new String(b, 0, n, StandardCharsets.UTF_8);
+        }
+      case '+':
+      case ':':
+        return line;
+      default:
+        throw new IOException("Redis said: " + line);
     }
   }
 

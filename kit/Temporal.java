@@ -3,8 +3,8 @@
 //SOURCES Cli.java Loss.java
 
 // The Temporal side of the machinery: the connection (the SDK's own ClientConfigProfile, then
-// --address/--namespace), and the reads the accounting makes of the server: visibility queries scoped to
-// one run's task queue, one workflow's history reduced to facts, and what the server is.
+// --address/--namespace), and the reads the accounting makes of the server: visibility queries
+// scoped to one run's task queue, one workflow's history reduced to facts, and what the server is.
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -41,12 +41,22 @@ public final class Temporal {
 
   public static final String SDK_VERSION = io.temporal.serviceclient.Version.LIBRARY_VERSION;
 
-  /** --address / --namespace, falling back to the SDK's own environment settings (TEMPORAL_ADDRESS, ...). */
+  /**
+   * --address / --namespace, falling back to the SDK's own environment settings (TEMPORAL_ADDRESS,
+   * ...).
+   */
   public static class Connection implements AutoCloseable {
-    @Option(names = "--address", description = "Temporal frontend host:port (default: TEMPORAL_ADDRESS, the client config file, or localhost:7233)")
+    @Option(
+        names = "--address",
+        description =
+            "Temporal frontend host:port (default: TEMPORAL_ADDRESS, the client config file, or"
+                + " localhost:7233)")
     public String address;
 
-    @Option(names = "--namespace", description = "Temporal namespace (default: TEMPORAL_NAMESPACE, the client config file, or default)")
+    @Option(
+        names = "--namespace",
+        description =
+            "Temporal namespace (default: TEMPORAL_NAMESPACE, the client config file, or default)")
     public String namespace;
 
     private WorkflowServiceStubs stubs;
@@ -54,33 +64,45 @@ public final class Temporal {
     private WorkflowClientOptions clientOptions;
     private NioEventLoopGroup eventLoop;
     private String resolvedNamespace;
-    /** Interceptors for every call on the connection (the chaos worker's WireTap); set before connecting. */
+
+    /**
+     * Interceptors for every call on the connection (the chaos worker's WireTap); set before
+     * connecting.
+     */
     private final List<io.grpc.ClientInterceptor> interceptors = new ArrayList<>();
 
     public synchronized void intercept(io.grpc.ClientInterceptor interceptor) {
-      if (stubs != null) throw new IllegalStateException("interceptors go on before the connection is made");
+      if (stubs != null)
+        throw new IllegalStateException("interceptors go on before the connection is made");
       interceptors.add(interceptor);
     }
 
     /**
-     * For the chaos worker: SDK 1.38's worker heartbeats send RPCs at every worker start and shutdown, which
-     * a worker restarting ten times a second pays each time. They are telemetry, not part of a restart.
+     * For the chaos worker: SDK 1.38's worker heartbeats send RPCs at every worker start and
+     * shutdown, which a worker restarting ten times a second pays each time. They are telemetry,
+     * not part of a restart.
      */
-    public static final java.util.function.UnaryOperator<WorkflowClientOptions.Builder> NO_WORKER_HEARTBEATS = b -> {
-      try { // reflection: SDKs before 1.37 have no worker heartbeats, and the version matrix runs those too
-        b.getClass().getMethod("setWorkerHeartbeatInterval", Duration.class).invoke(b, Duration.ofMillis(-1));
-      } catch (ReflectiveOperationException noSuchSetting) {
-        // nothing to turn off
-      }
-      return b;
-    };
+    public static final java.util.function.UnaryOperator<WorkflowClientOptions.Builder>
+        NO_WORKER_HEARTBEATS =
+            b -> {
+              try { // reflection: SDKs before 1.37 have no worker heartbeats, and the version
+                // matrix runs those too
+                b.getClass()
+                    .getMethod("setWorkerHeartbeatInterval", Duration.class)
+                    .invoke(b, Duration.ofMillis(-1));
+              } catch (ReflectiveOperationException noSuchSetting) {
+                // nothing to turn off
+              }
+              return b;
+            };
 
     /** Connects within 5 s and checks the namespace, or fails with one line. */
     public synchronized WorkflowClient client(String identity) {
       return client(identity, b -> b);
     }
 
-    public synchronized WorkflowClient client(String identity, java.util.function.UnaryOperator<WorkflowClientOptions.Builder> options) {
+    public synchronized WorkflowClient client(
+        String identity, java.util.function.UnaryOperator<WorkflowClientOptions.Builder> options) {
       if (client != null) return client;
       connect();
       var builder = WorkflowClientOptions.newBuilder(clientOptions).setNamespace(resolvedNamespace);
@@ -90,8 +112,9 @@ public final class Temporal {
     }
 
     /**
-     * The service stubs alone, connected within 5 s, with the namespace checked, or one line of failure: all the
-     * starter and the accounting need (a WorkflowClient costs a few hundred ms of class loading per process).
+     * The service stubs alone, connected within 5 s, with the namespace checked, or one line of
+     * failure: all the starter and the accounting need (a WorkflowClient costs a few hundred ms of
+     * class loading per process).
      */
     public synchronized WorkflowServiceStubs connect() {
       if (stubs != null) return stubs;
@@ -99,7 +122,8 @@ public final class Temporal {
       try {
         profile = ClientConfigProfile.load();
       } catch (IOException | RuntimeException e) {
-        throw new Cli.Fail("cannot read the Temporal client configuration: " + Cli.firstLine(e.getMessage()));
+        throw new Cli.Fail(
+            "cannot read the Temporal client configuration: " + Cli.firstLine(e.getMessage()));
       }
       WorkflowServiceStubsOptions fromProfile = profile.toWorkflowServiceStubsOptions();
       String target = address != null ? address : fromProfile.getTarget();
@@ -108,31 +132,54 @@ public final class Temporal {
       clientOptions = profile.toWorkflowClientOptions();
       resolvedNamespace = namespace != null ? namespace : clientOptions.getNamespace();
       if (resolvedNamespace == null || resolvedNamespace.isBlank()) resolvedNamespace = "default";
-      // The connection's own event loop, so that close() can stop it: a netty thread left waiting in epoll
-      // makes the JVM's exit wait 300 ms for it (measured: a 0.7 s starter took 1.05 s to end).
+      // The connection's own event loop, so that close() can stop it: a netty thread left waiting
+      // in epoll makes the JVM's exit wait 300 ms for it (measured: a 0.7 s starter took 1.05 s to
+      // end).
       var prior = fromProfile.getChannelInitializer();
-      eventLoop = new NioEventLoopGroup(1, r -> {
-        Thread t = new Thread(r, "temporal-connection");
-        t.setDaemon(true);
-        return t;
-      });
+      eventLoop =
+          new NioEventLoopGroup(
+              1,
+              r -> {
+                Thread t = new Thread(r, "temporal-connection");
+                t.setDaemon(true);
+                return t;
+              });
       try {
         List<io.grpc.ClientInterceptor> all = new ArrayList<>();
-        if (fromProfile.getGrpcClientInterceptors() != null) all.addAll(fromProfile.getGrpcClientInterceptors());
+        if (fromProfile.getGrpcClientInterceptors() != null)
+          all.addAll(fromProfile.getGrpcClientInterceptors());
         all.addAll(interceptors);
-        stubs = WorkflowServiceStubs.newConnectedServiceStubs(WorkflowServiceStubsOptions.newBuilder(fromProfile).setTarget(target)
-            .setGrpcClientInterceptors(all)
-            .setChannelInitializer(b -> {
-              if (prior != null) prior.accept(b);
-              if (b instanceof NettyChannelBuilder netty) netty.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class);
-            }).build(), Duration.ofSeconds(5));
+        stubs =
+            WorkflowServiceStubs.newConnectedServiceStubs(
+                WorkflowServiceStubsOptions.newBuilder(fromProfile)
+                    .setTarget(target)
+                    .setGrpcClientInterceptors(all)
+                    .setChannelInitializer(
+                        b -> {
+                          if (prior != null) prior.accept(b);
+                          if (b instanceof NettyChannelBuilder netty)
+                            netty.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class);
+                        })
+                    .build(),
+                Duration.ofSeconds(5));
       } catch (RuntimeException e) {
-        throw new Cli.Fail("cannot reach the Temporal server at " + target + " (is it running? try ./reproduce_issue.sh temporal, or --address)");
+        throw new Cli.Fail(
+            "cannot reach the Temporal server at "
+                + target
+                + " (is it running? try ./reproduce_issue.sh temporal, or --address)");
       }
       try {
-        rpc(5).describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(resolvedNamespace).build());
+        rpc(5)
+            .describeNamespace(
+                DescribeNamespaceRequest.newBuilder().setNamespace(resolvedNamespace).build());
       } catch (RuntimeException e) {
-        throw new Cli.Fail("namespace '" + resolvedNamespace + "' is not usable on " + target + ": " + Cli.firstLine(e.getMessage()));
+        throw new Cli.Fail(
+            "namespace '"
+                + resolvedNamespace
+                + "' is not usable on "
+                + target
+                + ": "
+                + Cli.firstLine(e.getMessage()));
       }
       return stubs;
     }
@@ -144,7 +191,8 @@ public final class Temporal {
         stubs.shutdownNow();
         stubs.awaitTermination(2, TimeUnit.SECONDS);
       }
-      if (eventLoop != null) eventLoop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(2_000);
+      if (eventLoop != null)
+        eventLoop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(2_000);
     }
 
     public WorkflowServiceStubs stubs() {
@@ -167,8 +215,13 @@ public final class Temporal {
 
     /** How many executions match a visibility query (e.g. one run's queue and a status). */
     public long count(String query) {
-      return rpc(10).countWorkflowExecutions(CountWorkflowExecutionsRequest.newBuilder()
-          .setNamespace(resolvedNamespace).setQuery(query).build()).getCount();
+      return rpc(10)
+          .countWorkflowExecutions(
+              CountWorkflowExecutionsRequest.newBuilder()
+                  .setNamespace(resolvedNamespace)
+                  .setQuery(query)
+                  .build())
+          .getCount();
     }
 
     /** Every execution matching a visibility query, page by page. */
@@ -176,8 +229,15 @@ public final class Temporal {
       List<WorkflowExecutionInfo> all = new ArrayList<>();
       com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
       do {
-        ListWorkflowExecutionsResponse page = rpc(30).listWorkflowExecutions(ListWorkflowExecutionsRequest.newBuilder()
-            .setNamespace(resolvedNamespace).setQuery(query).setPageSize(1000).setNextPageToken(token).build());
+        ListWorkflowExecutionsResponse page =
+            rpc(30)
+                .listWorkflowExecutions(
+                    ListWorkflowExecutionsRequest.newBuilder()
+                        .setNamespace(resolvedNamespace)
+                        .setQuery(query)
+                        .setPageSize(1000)
+                        .setNextPageToken(token)
+                        .build());
         all.addAll(page.getExecutionsList());
         token = page.getNextPageToken();
       } while (!token.isEmpty());
@@ -190,30 +250,53 @@ public final class Temporal {
       Long handedMs = null, timedOutMs = null;
       com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
       do {
-        GetWorkflowExecutionHistoryResponse page = rpc(30).getWorkflowExecutionHistory(GetWorkflowExecutionHistoryRequest.newBuilder()
-            .setNamespace(resolvedNamespace).setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId))
-            .setNextPageToken(token).build());
+        GetWorkflowExecutionHistoryResponse page =
+            rpc(30)
+                .getWorkflowExecutionHistory(
+                    GetWorkflowExecutionHistoryRequest.newBuilder()
+                        .setNamespace(resolvedNamespace)
+                        .setExecution(
+                            WorkflowExecution.newBuilder()
+                                .setWorkflowId(workflowId)
+                                .setRunId(runId))
+                        .setNextPageToken(token)
+                        .build());
         for (HistoryEvent e : page.getHistory().getEventsList()) {
           if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
             handedTo = e.getActivityTaskStartedEventAttributes().getIdentity();
             handedMs = millis(e.getEventTime());
           } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) {
-            timeoutType = e.getActivityTaskTimedOutEventAttributes().getFailure().getTimeoutFailureInfo().getTimeoutType().name()
-                .replace("TIMEOUT_TYPE_", "").toLowerCase();
+            timeoutType =
+                e.getActivityTaskTimedOutEventAttributes()
+                    .getFailure()
+                    .getTimeoutFailureInfo()
+                    .getTimeoutType()
+                    .name()
+                    .replace("TIMEOUT_TYPE_", "")
+                    .toLowerCase();
             timedOutMs = millis(e.getEventTime());
           }
         }
         token = page.getNextPageToken();
       } while (!token.isEmpty());
-      return new Loss.History(workflowId, runId, statusName(status), handedTo, handedMs, timeoutType, timedOutMs);
+      return new Loss.History(
+          workflowId, runId, statusName(status), handedTo, handedMs, timeoutType, timedOutMs);
     }
 
-    /** The server's version and whether the namespace advertises graceful poll shutdown (the fix). */
+    /**
+     * The server's version and whether the namespace advertises graceful poll shutdown (the fix).
+     */
     public Loss.Versions versions(String workerSdkVersion) {
       try {
-        String server = rpc(5).getSystemInfo(GetSystemInfoRequest.getDefaultInstance()).getServerVersion();
-        boolean fix = rpc(5).describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(resolvedNamespace).build())
-            .getNamespaceInfo().getCapabilities().getWorkerPollCompleteOnShutdown();
+        String server =
+            rpc(5).getSystemInfo(GetSystemInfoRequest.getDefaultInstance()).getServerVersion();
+        boolean fix =
+            rpc(5)
+                .describeNamespace(
+                    DescribeNamespaceRequest.newBuilder().setNamespace(resolvedNamespace).build())
+                .getNamespaceInfo()
+                .getCapabilities()
+                .getWorkerPollCompleteOnShutdown();
         return new Loss.Versions(server, SDK_VERSION, workerSdkVersion, fix);
       } catch (RuntimeException e) {
         return new Loss.Versions(null, SDK_VERSION, workerSdkVersion, null);

@@ -1,7 +1,8 @@
-// The side-by-side benchmark's pure parts (fast, no server): recognising the original kit, the run's copy of it
-// (only its constants change), its chaos worker's log lines as incarnations, where a hand-over falls, and the
-// figures of a run (percentiles, busy restarts, Wilson), the Fisher test and the report's bad input.
-// The original's scripts are not in this repository: the tests write the few lines they need themselves.
+// The side-by-side benchmark's pure parts (fast, no server): recognising the original kit, the
+// run's copy of it (only its constants change), its chaos worker's log lines as incarnations, where
+// a hand-over falls, and the figures of a run (percentiles, busy restarts, Wilson), the Fisher test
+// and the report's bad input. The original's scripts are not in this repository: the tests write
+// the few lines they need themselves.
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -14,14 +15,26 @@ import org.junit.jupiter.api.Test;
 
 public class BenchmarkTests {
 
-  /** The constants the original's scripts hold, each once, as the benchmark expects to find them. */
+  /**
+   * The constants the original's scripts hold, each once, as the benchmark expects to find them.
+   */
   static Path fakeOriginal(Path dir) throws Exception {
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve("activity_worker.py"), "client = await Client.connect(\"localhost:7233\")\nWorker(client, task_queue=\"activities\")\n");
-    Files.writeString(dir.resolve("start_workflows.py"),
-        "client = await Client.connect(\"localhost:7233\")\nworkflow_id = f\"simple-workflow-{i}\"\nstart(id=workflow_id, task_queue=\"workflows\")\n");
-    Files.writeString(dir.resolve("workflow_worker.py"), "client = await Client.connect(\"localhost:7233\")\nWorker(client, task_queue=\"workflows\")\n");
-    Files.writeString(dir.resolve("workflows.py"), "activity_options = {\"task_queue\": \"activities\"}\n");
+    Files.writeString(
+        dir.resolve("activity_worker.py"),
+        "client = await Client.connect(\"localhost:7233\")\n"
+            + "Worker(client, task_queue=\"activities\")\n");
+    Files.writeString(
+        dir.resolve("start_workflows.py"),
+        "client = await Client.connect(\"localhost:7233\")\n"
+            + "workflow_id = f\"simple-workflow-{i}\"\n"
+            + "start(id=workflow_id, task_queue=\"workflows\")\n");
+    Files.writeString(
+        dir.resolve("workflow_worker.py"),
+        "client = await Client.connect(\"localhost:7233\")\n"
+            + "Worker(client, task_queue=\"workflows\")\n");
+    Files.writeString(
+        dir.resolve("workflows.py"), "activity_options = {\"task_queue\": \"activities\"}\n");
     Files.writeString(dir.resolve("requirements.txt"), "temporalio>=1.18.1\n");
     return dir;
   }
@@ -43,9 +56,12 @@ public class BenchmarkTests {
     assertTrue(e.getMessage().contains("is not the original kit"), e.getMessage());
     assertFalse(e.getMessage().contains("\n"));
     assertThrows(Cli.Fail.class, () -> Original.check(empty.resolve("nowhere")));
-    // A constant moved (a fork that already made the address configurable) is not the original we know.
+    // A constant moved (a fork that already made the address configurable) is not the original we
+    // know.
     Path changed = fakeOriginal(Files.createTempDirectory("fork"));
-    Files.writeString(changed.resolve("start_workflows.py"), "client = await Client.connect(os.environ['ADDR'])\n");
+    Files.writeString(
+        changed.resolve("start_workflows.py"),
+        "client = await Client.connect(os.environ['ADDR'])\n");
     var f = assertThrows(Cli.Fail.class, () -> Original.check(changed));
     assertTrue(f.getMessage().contains("start_workflows.py"), f.getMessage());
   }
@@ -55,16 +71,30 @@ public class BenchmarkTests {
   void theRunsCopyChangesOnlyTheAddressQueuesAndIds() throws Exception {
     Path dir = fakeOriginal(Files.createTempDirectory("orig"));
     Path to = Files.createTempDirectory("copy");
-    Original.copy(dir, to, new Original.Target("localhost:7833", "workflows:r1", "activities:r1", "run1-"));
+    Original.copy(
+        dir, to, new Original.Target("localhost:7833", "workflows:r1", "activities:r1", "run1-"));
     String start = Files.readString(to.resolve("start_workflows.py"));
-    assertTrue(start.contains("Client.connect(\"localhost:7833\")") && start.contains("f\"run1-{i}\"") && start.contains("task_queue=\"workflows:r1\""), start);
-    assertTrue(Files.readString(to.resolve("workflows.py")).contains("\"task_queue\": \"activities:r1\""));
-    assertTrue(Files.readString(to.resolve("activity_worker.py")).contains("task_queue=\"activities:r1\""));
+    assertTrue(
+        start.contains("Client.connect(\"localhost:7833\")")
+            && start.contains("f\"run1-{i}\"")
+            && start.contains("task_queue=\"workflows:r1\""),
+        start);
+    assertTrue(
+        Files.readString(to.resolve("workflows.py")).contains("\"task_queue\": \"activities:r1\""));
+    assertTrue(
+        Files.readString(to.resolve("activity_worker.py"))
+            .contains("task_queue=\"activities:r1\""));
     // Line count and everything else unchanged; the checkout itself untouched.
-    assertEquals(Files.readAllLines(dir.resolve("start_workflows.py")).size(), Files.readAllLines(to.resolve("start_workflows.py")).size());
+    assertEquals(
+        Files.readAllLines(dir.resolve("start_workflows.py")).size(),
+        Files.readAllLines(to.resolve("start_workflows.py")).size());
     assertTrue(Files.readString(dir.resolve("start_workflows.py")).contains("localhost:7233"));
     // Nothing that could break out of a Python string literal goes in.
-    assertThrows(Cli.Fail.class, () -> Original.patched(Original.read(dir), new Original.Target("x\");import os#", "a", "b", "c")));
+    assertThrows(
+        Cli.Fail.class,
+        () ->
+            Original.patched(
+                Original.read(dir), new Original.Target("x\");import os#", "a", "b", "c")));
   }
 
   static final long REF = Instant.parse("2026-12-01T19:00:00Z").toEpochMilli();
@@ -72,14 +102,17 @@ public class BenchmarkTests {
   @Test
   @Tag("fast")
   void theOriginalsLogLinesAreIncarnations() {
-    List<String> log = List.of(
-        "19:00:01.000 - [Restart #1] Worker starting (max 1 concurrent activity, restart interval: 0.1s, graceful timeout: 5.0s)",
-        "19:00:01.100 - [Restart #1] Worker shutdown() called",
-        "19:00:01.104 - [Restart #1] Worker shutdown() returned (took 0.003s)",
-        "19:00:01.105 - [Restart #1] Worker done (run() returned)",
-        "19:00:01.106 - [Restart #2] Worker starting (max 1 concurrent activity, restart interval: 0.1s, graceful timeout: 5.0s)",
-        "19:00:01.200 - [Restart #2] Worker shutdown() called",
-        "something else entirely");
+    List<String> log =
+        List.of(
+            "19:00:01.000 - [Restart #1] Worker starting (max 1 concurrent activity, restart"
+                + " interval: 0.1s, graceful timeout: 5.0s)",
+            "19:00:01.100 - [Restart #1] Worker shutdown() called",
+            "19:00:01.104 - [Restart #1] Worker shutdown() returned (took 0.003s)",
+            "19:00:01.105 - [Restart #1] Worker done (run() returned)",
+            "19:00:01.106 - [Restart #2] Worker starting (max 1 concurrent activity, restart"
+                + " interval: 0.1s, graceful timeout: 5.0s)",
+            "19:00:01.200 - [Restart #2] Worker shutdown() called",
+            "something else entirely");
     var incs = Original.incarnations(log, REF);
     assertEquals(2, incs.size());
     var first = incs.get(0);
@@ -98,11 +131,12 @@ public class BenchmarkTests {
   @Test
   @Tag("fast")
   void workersOfSeveralProcessesAreToldApartByPid() {
-    List<String> log = List.of(
-        "19:00:00.500 - Started worker process 1 (PID: 111)",
-        "19:00:00.600 - Started worker process 2 (PID: 222)",
-        "19:00:01.000 - [Worker 1] [Restart #1] Worker starting (...)",
-        "19:00:01.050 - [Worker 2] [Restart #1] Worker starting (...)");
+    List<String> log =
+        List.of(
+            "19:00:00.500 - Started worker process 1 (PID: 111)",
+            "19:00:00.600 - Started worker process 2 (PID: 222)",
+            "19:00:01.000 - [Worker 1] [Restart #1] Worker starting (...)",
+            "19:00:01.050 - [Worker 2] [Restart #1] Worker starting (...)");
     var incs = Original.incarnations(log, REF);
     assertEquals(111L, Original.handedTo(incs, 111L, REF + 1_060).pid());
     assertEquals(2, Original.handedTo(incs, 222L, REF + 1_060).worker());
@@ -112,18 +146,37 @@ public class BenchmarkTests {
   @Tag("fast")
   void aTimeOfDayIsPutOnTheDayNearestTheRun() {
     long justBeforeMidnight = Instant.parse("2026-12-01T23:59:59Z").toEpochMilli();
-    assertEquals(Instant.parse("2026-12-02T00:00:05Z").toEpochMilli(), Original.epochMs(java.time.LocalTime.of(0, 0, 5), justBeforeMidnight));
-    assertEquals(Instant.parse("2026-12-01T23:59:50Z").toEpochMilli(), Original.epochMs(java.time.LocalTime.of(23, 59, 50), justBeforeMidnight));
+    assertEquals(
+        Instant.parse("2026-12-02T00:00:05Z").toEpochMilli(),
+        Original.epochMs(java.time.LocalTime.of(0, 0, 5), justBeforeMidnight));
+    assertEquals(
+        Instant.parse("2026-12-01T23:59:50Z").toEpochMilli(),
+        Original.epochMs(java.time.LocalTime.of(23, 59, 50), justBeforeMidnight));
   }
 
   @Test
   @Tag("fast")
   void aRunsFiguresCountOnlyRestartsInTheBusyWindow() {
-    var incs = List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L), new Report.BenchmarkRun.Incarnation(110, 210L, 10L),
-        new Report.BenchmarkRun.Incarnation(220, 320L, 20L), new Report.BenchmarkRun.Incarnation(330, null, null));
-    var r = Report.BenchmarkRun.of(new Report.BenchmarkRun.Run("kit", 1, 1.5, "sdk", "p-", 1, 0.1), 100, 2.5, 150, 300, incs, 4,
-        new Report.BenchmarkRun.Handovers(2, 1, 1, 0, List.of(-5L, 2L, 7L, 20L)));
-    assertEquals(1, r.busy().restarts(), "only the shutdown that began between the first and the last hand-over");
+    var incs =
+        List.of(
+            new Report.BenchmarkRun.Incarnation(0, 100L, 3L),
+            new Report.BenchmarkRun.Incarnation(110, 210L, 10L),
+            new Report.BenchmarkRun.Incarnation(220, 320L, 20L),
+            new Report.BenchmarkRun.Incarnation(330, null, null));
+    var r =
+        Report.BenchmarkRun.of(
+            new Report.BenchmarkRun.Run("kit", 1, 1.5, "sdk", "p-", 1, 0.1),
+            100,
+            2.5,
+            150,
+            300,
+            incs,
+            4,
+            new Report.BenchmarkRun.Handovers(2, 1, 1, 0, List.of(-5L, 2L, 7L, 20L)));
+    assertEquals(
+        1,
+        r.busy().restarts(),
+        "only the shutdown that began between the first and the last hand-over");
     assertEquals(0.15, r.busy().seconds());
     assertEquals(3, r.shutdown().count());
     assertEquals(10, r.shutdown().p50Ms());
@@ -133,7 +186,14 @@ public class BenchmarkTests {
     String csv = Report.csvLine(r, new Report.Cpu(1.5, null, 2.0, 3.0));
     assertEquals(Report.BENCHMARK_CSV_HEADER.split(",").length, csv.split(",", -1).length);
     assertTrue(Report.BENCHMARK_CSV_HEADER.startsWith("kit,round,load,"));
-    for (String col : List.of("start_seconds", "busy_seconds", "shutdown_p50_ms", "shutdown_p90_ms", "lost_pct", "lost_per_busy_restart")) {
+    for (String col :
+        List.of(
+            "start_seconds",
+            "busy_seconds",
+            "shutdown_p50_ms",
+            "shutdown_p90_ms",
+            "lost_pct",
+            "lost_per_busy_restart")) {
       assertTrue(List.of(Report.BENCHMARK_CSV_HEADER.split(",")).contains(col), col);
     }
   }
@@ -143,10 +203,16 @@ public class BenchmarkTests {
   void cpuIsReadFromTheKernelsCounts() throws Exception {
     Path dir = Files.createTempDirectory("cpu");
     // Two processes of one group; a comm with a space and a parenthesis must not shift the fields.
-    Files.writeString(dir.resolve("cpu-activity-worker.stat"), "10 (java) S 1 10 10 0 -1 0 0 0 0 0 150 50 0 0 20 0\n"
-        + "11 (a b) c) S 1 10 10 0 -1 0 0 0 0 0 30 20 0 0 20 0\n");
-    Files.writeString(dir.resolve("cpu-server-before.stat"), "5 (temporal) S 1 5 5 0 -1 0 0 0 0 0 100 0 0 0 20 0\n");
-    Files.writeString(dir.resolve("cpu-server-after.stat"), "5 (temporal) S 1 5 5 0 -1 0 0 0 0 0 400 50 0 0 20 0\n");
+    Files.writeString(
+        dir.resolve("cpu-activity-worker.stat"),
+        "10 (java) S 1 10 10 0 -1 0 0 0 0 0 150 50 0 0 20 0\n"
+            + "11 (a b) c) S 1 10 10 0 -1 0 0 0 0 0 30 20 0 0 20 0\n");
+    Files.writeString(
+        dir.resolve("cpu-server-before.stat"),
+        "5 (temporal) S 1 5 5 0 -1 0 0 0 0 0 100 0 0 0 20 0\n");
+    Files.writeString(
+        dir.resolve("cpu-server-after.stat"),
+        "5 (temporal) S 1 5 5 0 -1 0 0 0 0 0 400 50 0 0 20 0\n");
     Files.writeString(dir.resolve("start.time"), "2.50 0.61 0.09\n");
     var c = Report.Cpu.of(dir);
     assertEquals(2.5, c.chaosWorker());
@@ -158,11 +224,22 @@ public class BenchmarkTests {
   @Test
   @Tag("fast")
   void lostMeansHandedThenTimedOutStartToClose() {
-    assertTrue(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", "1@h", 5L, "start_to_close", 9L)));
-    assertTrue(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", "1@h", 5L, "START_TO_CLOSE", 9L)));
-    assertFalse(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", null, null, "start_to_close", 9L)), "never handed over");
-    assertFalse(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "timed_out", "1@h", 5L, "heartbeat", 9L)));
-    assertFalse(Report.BenchmarkRun.handedThenTimedOut(new Loss.History("w", "r", "completed", "1@h", 5L, null, null)));
+    assertTrue(
+        Report.BenchmarkRun.handedThenTimedOut(
+            new Loss.History("w", "r", "timed_out", "1@h", 5L, "start_to_close", 9L)));
+    assertTrue(
+        Report.BenchmarkRun.handedThenTimedOut(
+            new Loss.History("w", "r", "timed_out", "1@h", 5L, "START_TO_CLOSE", 9L)));
+    assertFalse(
+        Report.BenchmarkRun.handedThenTimedOut(
+            new Loss.History("w", "r", "timed_out", null, null, "start_to_close", 9L)),
+        "never handed over");
+    assertFalse(
+        Report.BenchmarkRun.handedThenTimedOut(
+            new Loss.History("w", "r", "timed_out", "1@h", 5L, "heartbeat", 9L)));
+    assertFalse(
+        Report.BenchmarkRun.handedThenTimedOut(
+            new Loss.History("w", "r", "completed", "1@h", 5L, null, null)));
   }
 
   @Test
@@ -178,17 +255,34 @@ public class BenchmarkTests {
   @Tag("fast")
   void theReportNeedsBothKits() throws Exception {
     Path dir = Files.createTempDirectory("bench");
-    var r = Report.BenchmarkRun.of(new Report.BenchmarkRun.Run("kit", 1, 1.0, "sdk", "p-", 1, 0.1), 10, 1, 0, 1000,
-        List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L)), 0, new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()));
+    var r =
+        Report.BenchmarkRun.of(
+            new Report.BenchmarkRun.Run("kit", 1, 1.0, "sdk", "p-", 1, 0.1),
+            10,
+            1,
+            0,
+            1000,
+            List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L)),
+            0,
+            new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()));
     Cli.writeJson(dir.resolve("r1-kit/run.json"), r);
     int rc = Cli.run(new Report(), new String[] {"benchmark", dir.toString()});
     assertEquals(2, rc, "only the kit's runs: not a comparison");
-    var o = Report.BenchmarkRun.of(new Report.BenchmarkRun.Run("original", 1, 1.0, "temporalio==1.18.1", "q-", 1, 0.1), 10, 2, 0, 2000,
-        List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)), 1, new Report.BenchmarkRun.Handovers(1, 0, 0, 0, List.of(-3L)));
+    var o =
+        Report.BenchmarkRun.of(
+            new Report.BenchmarkRun.Run("original", 1, 1.0, "temporalio==1.18.1", "q-", 1, 0.1),
+            10,
+            2,
+            0,
+            2000,
+            List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
+            1,
+            new Report.BenchmarkRun.Handovers(1, 0, 0, 0, List.of(-3L)));
     Cli.writeJson(dir.resolve("r1-original/run.json"), o);
     assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
     String md = Files.readString(dir.resolve("benchmark.md"));
-    assertTrue(md.contains("| 10 starts, first start to last start | 2.00 s | 1.00 s | 0.50 |"), md);
+    assertTrue(
+        md.contains("| 10 starts, first start to last start | 2.00 s | 1.00 s | 0.50 |"), md);
     assertEquals(3, Files.readAllLines(dir.resolve("benchmark.csv")).size());
   }
 }

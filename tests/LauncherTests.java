@@ -1,6 +1,7 @@
-// tools/jbang keeps the java command line jbang works out and skips jbang's JVM on the next start. These
-// tests hold it to what makes that safe: the arguments arrive exactly as given, and an edit to the script or
-// to a file it names in //SOURCES, or another -D option, is never answered with the command line of before.
+// tools/jbang keeps the java command line jbang works out and skips jbang's JVM on the next start.
+// These tests hold it to what makes that safe: the arguments arrive exactly as given, and an edit
+// to the script or to a file it names in //SOURCES, or another -D option, is never answered with
+// the command line of before.
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -17,7 +18,11 @@ public class LauncherTests {
   static Ran jbang(Path dir, String stdin, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(ComposeTests.KIT.resolve("tools/jbang").toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .directory(dir.toFile())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     p.getOutputStream().write(stdin.getBytes());
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes());
@@ -25,7 +30,9 @@ public class LauncherTests {
   }
 
   static void write(Path dir, String dep) throws Exception {
-    Files.writeString(dir.resolve("Echo.java"), """
+    Files.writeString(
+        dir.resolve("Echo.java"),
+        """
         //SOURCES lib/Dep.java
         public class Echo {
           public static void main(String[] a) throws Exception {
@@ -36,7 +43,8 @@ public class LauncherTests {
         }
         """);
     Files.createDirectories(dir.resolve("lib"));
-    Files.writeString(dir.resolve("lib/Dep.java"), "class Dep { static final String V = \"" + dep + "\"; }\n");
+    Files.writeString(
+        dir.resolve("lib/Dep.java"), "class Dep { static final String V = \"" + dep + "\"; }\n");
   }
 
   @Test
@@ -55,12 +63,15 @@ public class LauncherTests {
 
     write(dir, "two"); // a file the script names in //SOURCES changes
     assertEquals("p=x dep=two stdin=\n", jbang(dir, "", "-Dp=x", "Echo.java").out());
-    assertEquals("p=y dep=two stdin=\n", jbang(dir, "", "-Dp=y", "Echo.java").out(), "another -D option");
+    assertEquals(
+        "p=y dep=two stdin=\n", jbang(dir, "", "-Dp=y", "Echo.java").out(), "another -D option");
     assertEquals("p=null dep=two stdin=\n", jbang(dir, "", "Echo.java").out());
 
-    Files.writeString(dir.resolve("lib/Dep.java"), "class Dep { static final String V = broken; }\n");
+    Files.writeString(
+        dir.resolve("lib/Dep.java"), "class Dep { static final String V = broken; }\n");
     Ran broken = jbang(dir, "", "Echo.java");
-    assertNotEquals(0, broken.exit(), "a compile error is not hidden behind the command line of before");
+    assertNotEquals(
+        0, broken.exit(), "a compile error is not hidden behind the command line of before");
     assertEquals("", broken.out());
   }
 }

@@ -1,5 +1,6 @@
-// kit/procs.sh, the kit's process control, against real processes standing in for the engines (sleep, bash): the
-// pidfile, the lock, the waits, the signals, the input checks. No server is needed, so every test here is fast.
+// kit/procs.sh, the kit's process control, against real processes standing in for the engines
+// (sleep, bash): the pidfile, the lock, the waits, the signals, the input checks. No server is
+// needed, so every test here is fast.
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -11,14 +12,17 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 public class ProcsTests {
-  /** What a bash script printed (stdout and stderr together), its exit code and how long it took. */
+  /**
+   * What a bash script printed (stdout and stderr together), its exit code and how long it took.
+   */
   record Ran(int exit, String out, double seconds) {
     long errorLines() {
       return out.lines().filter(l -> l.startsWith("error:")).count();
     }
   }
 
-  static final String PRELUDE = "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; ";
+  static final String PRELUDE =
+      "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; ";
 
   /** Runs SCRIPT after sourcing kit/procs.sh, with a state folder of its own; at most 60 s. */
   static Ran bash(Path state, String script) throws Exception {
@@ -31,20 +35,39 @@ public class ProcsTests {
     return new Ran(p.exitValue(), out, (System.nanoTime() - t0) / 1e9);
   }
 
-  /** --down stops only what it can prove it started: a pid now naming another process is left alone. */
+  /**
+   * --down stops only what it can prove it started: a pid now naming another process is left alone.
+   */
   @Test
   @Tag("fast")
   void downLeavesAProcessWhosePidWasReusedAlone() throws Exception {
     Process sleeper = new ProcessBuilder("sleep", "60").start();
     try {
       Path pidfile = Files.createTempFile("pids", ".txt");
-      Files.writeString(pidfile, "redis " + sleeper.pid() + " 1\n"); // start time 1: not this process
-      Process p = new ProcessBuilder("bash", "-c", "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; stop_recorded " + pidfile).inheritIO().start();
+      Files.writeString(
+          pidfile, "redis " + sleeper.pid() + " 1\n"); // start time 1: not this process
+      Process p =
+          new ProcessBuilder(
+                  "bash",
+                  "-c",
+                  "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; stop_recorded " + pidfile)
+              .inheritIO()
+              .start();
       assertEquals(0, p.waitFor());
       assertTrue(sleeper.isAlive(), "an unrelated process that holds a recorded pid is not killed");
-      String st = Files.readString(Path.of("/proc/" + sleeper.pid() + "/stat")).replaceFirst("^.*\\) ", "").split(" ")[19];
+      String st =
+          Files.readString(Path.of("/proc/" + sleeper.pid() + "/stat"))
+              .replaceFirst("^.*\\) ", "")
+              .split(" ")[19];
       Files.writeString(pidfile, "redis " + sleeper.pid() + " " + st + "\n");
-      p = new ProcessBuilder("bash", "-c", "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; stop_recorded " + pidfile + " 2>/dev/null").start();
+      p =
+          new ProcessBuilder(
+                  "bash",
+                  "-c",
+                  "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; stop_recorded "
+                      + pidfile
+                      + " 2>/dev/null")
+              .start();
       assertEquals(0, p.waitFor());
       sleeper.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
       assertFalse(sleeper.isAlive(), "the process it did start is stopped");
@@ -54,16 +77,23 @@ public class ProcsTests {
   }
 
   /**
-   * A recorded process that dies on its own (the app killed from outside, as CI once did mid-kill) must not end a
-   * set -e script silently: the pidfile is rewritten without it and the run goes on to say what happened.
+   * A recorded process that dies on its own (the app killed from outside, as CI once did mid-kill)
+   * must not end a set -e script silently: the pidfile is rewritten without it and the run goes on
+   * to say what happened.
    */
   @Test
   @Tag("fast")
   void aProcessThatDiesOnItsOwnDoesNotEndTheScript() throws Exception {
     Path dir = Files.createTempDirectory("procs");
-    String script = "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; PIDFILE=" + dir.resolve("pids")
-        + "; start_bg sleeper " + dir.resolve("log") + " sleep 60; start_bg other " + dir.resolve("log") + " sleep 60"
-        + "; kill -KILL \"$(pid_of sleeper)\"; sleep 0.5; record_pids; cat \"$PIDFILE\"; stop_all 2>/dev/null; echo went-on";
+    String script =
+        "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; PIDFILE="
+            + dir.resolve("pids")
+            + "; start_bg sleeper "
+            + dir.resolve("log")
+            + " sleep 60; start_bg other "
+            + dir.resolve("log")
+            + " sleep 60; kill -KILL \"$(pid_of sleeper)\"; sleep 0.5; record_pids; cat"
+            + " \"$PIDFILE\"; stop_all 2>/dev/null; echo went-on";
     Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     assertEquals(0, p.waitFor(), out);
@@ -73,14 +103,17 @@ public class ProcsTests {
   }
 
   /**
-   * Issue 17 item 6: a run killed with SIGKILL while a child of its own still runs (a `sleep`, the starter) no
-   * longer holds the lock through that child: the next run takes the lock over, saying whose it was.
+   * Issue 17 item 6: a run killed with SIGKILL while a child of its own still runs (a `sleep`, the
+   * starter) no longer holds the lock through that child: the next run takes the lock over, saying
+   * whose it was.
    */
   @Test
   @Tag("fast")
   void aLockWhoseOwnerWasKilledIsTakenOverWhileItsChildStillRuns() throws Exception {
     Path state = Files.createTempDirectory("lock");
-    var pb = new ProcessBuilder("bash", "-c", PRELUDE + "take_lock demo; echo locked; sleep 30").redirectErrorStream(true);
+    var pb =
+        new ProcessBuilder("bash", "-c", PRELUDE + "take_lock demo; echo locked; sleep 30")
+            .redirectErrorStream(true);
     pb.environment().put("DURABLE_KIT_STATE", state.toString());
     Process owner = pb.start();
     try {
@@ -91,7 +124,10 @@ public class ProcsTests {
       Ran next = bash(state, "take_lock demo; echo took-it");
       assertEquals(0, next.exit(), next.out());
       assertTrue(next.out().contains("took-it"), next.out());
-      assertTrue(next.out().contains("taking over the demo lock from run " + owner.pid() + ", which is gone"), next.out());
+      assertTrue(
+          next.out()
+              .contains("taking over the demo lock from run " + owner.pid() + ", which is gone"),
+          next.out());
     } finally {
       owner.descendants().forEach(ProcessHandle::destroyForcibly);
       owner.destroyForcibly();
@@ -103,7 +139,9 @@ public class ProcsTests {
   @Tag("fast")
   void aLockWhoseOwnerIsAliveRefusesASecondRun() throws Exception {
     Path state = Files.createTempDirectory("lock");
-    var pb = new ProcessBuilder("bash", "-c", PRELUDE + "take_lock demo; echo locked; sleep 30").redirectErrorStream(true);
+    var pb =
+        new ProcessBuilder("bash", "-c", PRELUDE + "take_lock demo; echo locked; sleep 30")
+            .redirectErrorStream(true);
     pb.environment().put("DURABLE_KIT_STATE", state.toString());
     Process owner = pb.start();
     try {
@@ -112,7 +150,9 @@ public class ProcsTests {
       Ran next = bash(state, "take_lock demo; echo took-it");
       assertEquals(2, next.exit(), next.out());
       assertEquals(1, next.errorLines(), next.out());
-      assertTrue(next.out().contains("another demo run is in progress (pid " + owner.pid() + ")"), next.out());
+      assertTrue(
+          next.out().contains("another demo run is in progress (pid " + owner.pid() + ")"),
+          next.out());
     } finally {
       owner.descendants().forEach(ProcessHandle::destroyForcibly);
       owner.destroyForcibly();
@@ -120,23 +160,35 @@ public class ProcsTests {
   }
 
   /**
-   * Issue 17 item 7: a process that exits at start (the scheduler of 1.14.4 on an unknown flag) is reported at once,
-   * with its exit code and the last lines of its own log, not after the wait for its port runs out.
+   * Issue 17 item 7: a process that exits at start (the scheduler of 1.14.4 on an unknown flag) is
+   * reported at once, with its exit code and the last lines of its own log, not after the wait for
+   * its port runs out.
    */
   @Test
   @Tag("fast")
   void aWaitForAPortEndsAtOnceWhenTheProcessExits() throws Exception {
     Path dir = Files.createTempDirectory("wait");
-    Ran r = bash(dir, "start_bg scheduler " + dir.resolve("scheduler.log")
-        + " bash -c 'echo \"unknown flag: --etcd-client-port\"; exit 3'; wait_port 1 60 scheduler scheduler");
+    Ran r =
+        bash(
+            dir,
+            "start_bg scheduler "
+                + dir.resolve("scheduler.log")
+                + " bash -c 'echo \"unknown flag: --etcd-client-port\"; exit 3'; wait_port 1 60"
+                + " scheduler scheduler");
     assertEquals(2, r.exit(), r.out());
-    assertTrue(r.seconds() < 20, "reported at once, not after the 60 s wait: " + r.seconds() + " s");
+    assertTrue(
+        r.seconds() < 20, "reported at once, not after the 60 s wait: " + r.seconds() + " s");
     assertEquals(1, r.errorLines(), r.out());
     assertTrue(r.out().contains("scheduler exited (code 3) before it opened port 1"), r.out());
-    assertTrue(r.out().contains("| unknown flag: --etcd-client-port"), "its own last lines are shown: " + r.out());
+    assertTrue(
+        r.out().contains("| unknown flag: --etcd-client-port"),
+        "its own last lines are shown: " + r.out());
   }
 
-  /** Issue 17 item 10: a log that cannot be written (a full disk) is one error line and exit 2, not bash's write error. */
+  /**
+   * Issue 17 item 10: a log that cannot be written (a full disk) is one error line and exit 2, not
+   * bash's write error.
+   */
   @Test
   @Tag("fast")
   void aLogThatCannotBeWrittenIsOneErrorLine() throws Exception {
@@ -147,14 +199,23 @@ public class ProcsTests {
     assertFalse(r.out().contains("started"), r.out());
   }
 
-  /** Issue 17 item 12: SIGHUP (a closed terminal) says where the partial results are, as Ctrl-C does, and exits 129. */
+  /**
+   * Issue 17 item 12: SIGHUP (a closed terminal) says where the partial results are, as Ctrl-C
+   * does, and exits 129.
+   */
   @Test
   @Tag("fast")
   void aHangUpSaysWhereThePartialResultsAre() throws Exception {
     Path state = Files.createTempDirectory("hup");
-    var pb = new ProcessBuilder("bash", "-c", PRELUDE
-        + "partial() { echo \"partial results (interrupted): /x/summary.json\" >&2; }; ON_INTERRUPT=partial; echo up; "
-        + "for ((i = 0; i < 300; i++)); do sleep 0.1; done").redirectErrorStream(true);
+    var pb =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                PRELUDE
+                    + "partial() { echo \"partial results (interrupted): /x/summary.json\" >&2; };"
+                    + " ON_INTERRUPT=partial; echo up; for ((i = 0; i < 300; i++)); do sleep 0.1;"
+                    + " done")
+            .redirectErrorStream(true);
     pb.environment().put("DURABLE_KIT_STATE", state.toString());
     Process p = pb.start();
     var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
@@ -166,33 +227,48 @@ public class ProcsTests {
     assertTrue(rest.contains("partial results (interrupted): /x/summary.json"), rest);
   }
 
-  /** Issue 17 items 2 and 9: repeated list items and ports outside 1-65535 are one error line each. */
+  /**
+   * Issue 17 items 2 and 9: repeated list items and ports outside 1-65535 are one error line each.
+   */
   @Test
   @Tag("fast")
   void repeatedVersionsAndPortsOutOfRangeAreOneErrorLine() throws Exception {
     Path state = Files.createTempDirectory("input");
-    for (String bad : List.of("unique_list --dapr-version 1.15.8,1.16.2,1.15.8", "port_number --port 0", "port_number --port 65536",
-        "host_port --address localhost:99999", "host_port --address localhost:0", "host_port --address nohost")) {
+    for (String bad :
+        List.of(
+            "unique_list --dapr-version 1.15.8,1.16.2,1.15.8",
+            "port_number --port 0",
+            "port_number --port 65536",
+            "host_port --address localhost:99999",
+            "host_port --address localhost:0",
+            "host_port --address nohost")) {
       Ran r = bash(state, bad + "; echo accepted");
       assertEquals(2, r.exit(), bad + ": " + r.out());
       assertEquals(1, r.errorLines(), bad + ": " + r.out());
       assertFalse(r.out().contains("accepted"), bad);
     }
-    for (String good : List.of("unique_list --dapr-version 1.15.8,1.16.2", "port_number --port 65535", "host_port --address localhost:1")) {
+    for (String good :
+        List.of(
+            "unique_list --dapr-version 1.15.8,1.16.2",
+            "port_number --port 65535",
+            "host_port --address localhost:1")) {
       Ran r = bash(state, good + "; echo accepted");
       assertTrue(r.out().contains("accepted"), good + ": " + r.out());
     }
   }
 
   /**
-   * Issue 17, "also known": DURABLE_KIT_PORT_OFFSET gives a run its own state folder (lock, pidfiles) with its ports, so
-   * a second checkout can run beside a long run; DURABLE_KIT_TEMPORAL_PORTS moves only two servers, not the state, as
-   * kit/temporal.sh and the README now say.
+   * Issue 17, "also known": DURABLE_KIT_PORT_OFFSET gives a run its own state folder (lock,
+   * pidfiles) with its ports, so a second checkout can run beside a long run;
+   * DURABLE_KIT_TEMPORAL_PORTS moves only two servers, not the state, as kit/temporal.sh and the
+   * README now say.
    */
   @Test
   @Tag("fast")
   void theStateFolderFollowsThePortOffsetAndNotTheTemporalPorts() throws Exception {
-    String show = "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source kit/temporal.sh; echo \"$KIT_STATE $TEMPORAL_PORT_OFF\"";
+    String show =
+        "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source kit/temporal.sh; echo"
+            + " \"$KIT_STATE $TEMPORAL_PORT_OFF\"";
     var env = new java.util.HashMap<String, String>();
     String[] plain = run(show, env), offset, moved;
     env.put("DURABLE_KIT_PORT_OFFSET", "700");
@@ -218,12 +294,19 @@ public class ProcsTests {
     return out.split(" ");
   }
 
-  /** A child of ours that failed with the kit's exit code 2 has said why in its one error line: nothing is added. */
+  /**
+   * A child of ours that failed with the kit's exit code 2 has said why in its one error line:
+   * nothing is added.
+   */
   @Test
   @Tag("fast")
   void aChildsOwnErrorLineIsTheOnlyOne() throws Exception {
     Path state = Files.createTempDirectory("child");
-    Ran r = bash(state, "rc=0; bash -c 'echo \"error: no such version\" >&2; exit 2' || rc=$?; child_failed $rc 'could not get it'");
+    Ran r =
+        bash(
+            state,
+            "rc=0; bash -c 'echo \"error: no such version\" >&2; exit 2' || rc=$?; child_failed $rc"
+                + " 'could not get it'");
     assertEquals(2, r.exit());
     assertEquals(1, r.errorLines(), r.out());
     r = bash(state, "rc=0; bash -c 'exit 1' || rc=$?; child_failed $rc 'could not get it'");

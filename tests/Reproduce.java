@@ -1,5 +1,5 @@
-// Runs ./reproduce_issue.sh as a user would, for the end-to-end tests: its progress (stderr) is shown
-// indented as it comes; its stdout's last line is the summary path it claims.
+// Runs ./reproduce_issue.sh as a user would, for the end-to-end tests: its progress (stderr) is
+// shown indented as it comes; its stdout's last line is the summary path it claims.
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -18,18 +18,20 @@ public final class Reproduce {
     System.out.println("     $ " + String.join(" ", cmd));
     Process p = new ProcessBuilder(cmd).start();
     List<String> err = new ArrayList<>();
-    Thread pump = new Thread(() -> {
-      try (var r = new BufferedReader(new InputStreamReader(p.getErrorStream()))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          synchronized (err) {
-            err.add(line);
-          }
-          if (!line.startsWith("time=")) System.out.println("     | " + line);
-        }
-      } catch (java.io.IOException ignored) {
-        // the process ended
-      }
-    });
+    Thread pump =
+        new Thread(
+            () -> {
+              try (var r = new BufferedReader(new InputStreamReader(p.getErrorStream()))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                  synchronized (err) {
+                    err.add(line);
+                  }
+                  if (!line.startsWith("time=")) System.out.println("     | " + line);
+                }
+              } catch (java.io.IOException ignored) {
+                // the process ended
+              }
+            });
     pump.start();
     List<String> out = new String(p.getInputStream().readAllBytes()).lines().toList();
     int rc = p.waitFor();
@@ -44,13 +46,18 @@ public final class Reproduce {
     String cache = System.getenv("DURABLE_KIT_CACHE");
     if (cache == null || cache.isBlank()) {
       String xdg = System.getenv("XDG_CACHE_HOME");
-      cache = (xdg == null || xdg.isBlank() ? System.getProperty("user.home") + "/.cache" : xdg) + "/durable-bugs-kit";
+      cache =
+          (xdg == null || xdg.isBlank() ? System.getProperty("user.home") + "/.cache" : xdg)
+              + "/durable-bugs-kit";
     }
     int off = portOffset();
     return Path.of(cache, off == 0 ? "state" : "state-" + off);
   }
 
-  /** DURABLE_KIT_PORT_OFFSET, as kit/procs.sh reads it: every port of the local stacks moves up by it. */
+  /**
+   * DURABLE_KIT_PORT_OFFSET, as kit/procs.sh reads it: every port of the local stacks moves up by
+   * it.
+   */
   public static int portOffset() {
     String off = System.getenv("DURABLE_KIT_PORT_OFFSET");
     return off == null || off.isBlank() ? 0 : Integer.parseInt(off.trim());
@@ -61,19 +68,34 @@ public final class Reproduce {
     return base + portOffset();
   }
 
-  /** ./reproduce_issue.sh temporal --down: a plain Temporal run leaves its dev servers (and UI) up for inspection. */
+  /**
+   * ./reproduce_issue.sh temporal --down: a plain Temporal run leaves its dev servers (and UI) up
+   * for inspection.
+   */
   public static void temporalDown() throws Exception {
-    Process p = new ProcessBuilder("./reproduce_issue.sh", "temporal", "--down").inheritIO().start();
+    Process p =
+        new ProcessBuilder("./reproduce_issue.sh", "temporal", "--down").inheritIO().start();
     if (p.waitFor() != 0) throw new AssertionError("temporal --down failed");
   }
 
-  /** The ports of the local Dapr stack, as kit/dapr.sh defines them (after DURABLE_KIT_PORT_OFFSET), never a copy. */
+  /**
+   * The ports of the local Dapr stack, as kit/dapr.sh defines them (after DURABLE_KIT_PORT_OFFSET),
+   * never a copy.
+   */
   public static List<Integer> daprPorts() throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source kit/dapr.sh; "
-        + "echo $APP_PORT $DAPR_HTTP $DAPR_GRPC $REDIS_PORT $PLACEMENT_PORT $SCHEDULER_PORT $DAPR_METRICS_PORT $ETCD_PORT "
-        + "$PLACEMENT_HEALTH_PORT $PLACEMENT_METRICS_PORT $SCHEDULER_HEALTH_PORT $SCHEDULER_METRICS_PORT $PLACEMENT_RAFT_PORT $ETCD_HTTP_PORT").start();
+    Process p =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source kit/dapr.sh; echo"
+                    + " $APP_PORT $DAPR_HTTP $DAPR_GRPC $REDIS_PORT $PLACEMENT_PORT $SCHEDULER_PORT"
+                    + " $DAPR_METRICS_PORT $ETCD_PORT $PLACEMENT_HEALTH_PORT"
+                    + " $PLACEMENT_METRICS_PORT $SCHEDULER_HEALTH_PORT $SCHEDULER_METRICS_PORT"
+                    + " $PLACEMENT_RAFT_PORT $ETCD_HTTP_PORT")
+            .start();
     String out = new String(p.getInputStream().readAllBytes()).trim();
-    if (p.waitFor() != 0 || !out.matches("[0-9]+( [0-9]+){13}")) throw new AssertionError("cannot read the ports from kit/dapr.sh: '" + out + "'");
+    if (p.waitFor() != 0 || !out.matches("[0-9]+( [0-9]+){13}"))
+      throw new AssertionError("cannot read the ports from kit/dapr.sh: '" + out + "'");
     return java.util.Arrays.stream(out.split(" ")).map(Integer::valueOf).toList();
   }
 
