@@ -1,8 +1,6 @@
 //JAVA 17+
+//DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
 //SOURCES kit/Cli.java kit/Events.java
-// Only for kit/Benchmark.java, which reaches the connection through this file until it names
-// kit/Temporal.java itself.
-//SOURCES kit/Temporal.java
 
 // The seed's workflow and activity (workflows.py): one activity, one attempt, on the chaos workers'
 // task queue. Shared by WorkflowWorker, ActivityWorker and StartWorkflows through //SOURCES.

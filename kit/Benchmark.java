@@ -1,6 +1,14 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../Workflows.java Original.java Report.java Charts.java
+// Jackson before the SDK: the first version named wins, and the SDK's own Jackson is older than
+// ours.
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
+//DEPS org.slf4j:slf4j-simple:2.0.17
+//DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
+//DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
+//DEPS org.knowm.xchart:xchart:3.8.8
+//SOURCES ../Workflows.java Temporal.java Original.java Report.java Charts.java
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds*=off
 
 // The side-by-side benchmark's measuring half (kit/temporal.sh only starts and stops the
