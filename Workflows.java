@@ -1,4 +1,7 @@
 //JAVA 17+
+// Jackson before the SDK: the first version named wins, and the SDK's own Jackson is older than
+// ours (whoever sources this file first gets this order).
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
 //DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
 //SOURCES kit/Cli.java kit/Events.java
 
