@@ -652,6 +652,20 @@ public class TemporalTests {
     return dir.resolve("summary.json");
   }
 
+  /** kit/Tables.java, which writes every Markdown and CSV table of the reports. */
+  @Test
+  @Tag("fast")
+  void aTableHasItsHeaderASeparatorAndRowsOfItsWidthAndCsvQuotesOnlyWhatItMust() {
+    var t = Tables.of("a", "b").row(1, null).row("x, y", "say \"hi\"");
+    assertEquals("| a | b |\n|---|---|\n| 1 | null |\n| x, y | say \"hi\" |\n", t.markdown());
+    assertEquals("a,b\n1,null\n\"x, y\",\"say \"\"hi\"\"\"\n", t.csv());
+    assertEquals("a\n", Tables.of("a").csv(), "no rows: the header alone");
+    assertThrows(IllegalArgumentException.class, () -> t.row(1), "a row narrower than the header");
+    assertThrows(
+        IllegalArgumentException.class, () -> t.row(1, 2, 3), "a row wider than the header");
+    assertEquals(List.of("a", "b", "c"), Tables.join(List.of("a"), List.of("b", "c")));
+  }
+
   @Test
   @Tag("fast")
   void sweepTablesCarryBothModesTheOriginalsFiguresAndAChart() throws Exception {
