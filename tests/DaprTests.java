@@ -312,6 +312,19 @@ public class DaprTests {
         md);
   }
 
+  /** Answer, Kind and Verdict take their one spelling from Orphans.LowerCase. */
+  @Test
+  @Tag("fast")
+  void everyDaprEnumIsWrittenInLowerCaseAndReadInEither() throws Exception {
+    for (Enum<?> e :
+        List.of(Orphans.Answer.MISSING, Orphans.Kind.ORPHANED, Orphans.Verdict.LOOPS)) {
+      String json = Cli.JSON.writeValueAsString(e);
+      assertEquals("\"" + e.name().toLowerCase(java.util.Locale.ROOT) + "\"", json);
+      assertEquals(e, Cli.JSON.readValue(json, e.getClass()));
+      assertEquals(e, Cli.JSON.readValue(json.toUpperCase(java.util.Locale.ROOT), e.getClass()));
+    }
+  }
+
   @Test
   @Tag("fast")
   void costIsProjectedFromTheSteadyRateAndIsZeroWhenTheOrphansStopped() {
