@@ -756,13 +756,7 @@ public class Report implements Callable<Integer> {
           true,
           series);
       System.out.print(md);
-      System.out.println(
-          "\nTables: "
-              + dir.resolve("sweep.md")
-              + ", "
-              + dir.resolve("sweep.csv")
-              + "; chart: "
-              + dir.resolve("sweep.png"));
+      System.out.println(wrote("Tables", dir, "sweep"));
       return 0;
     }
   }
@@ -812,15 +806,21 @@ public class Report implements Callable<Integer> {
       Charts.lostByCategory(
           dir.resolve("matrix.png"), "Lost activity tasks by server (CLI) and Java SDK", bars);
       System.out.print(matrixMarkdown(cells));
-      System.out.println(
-          "\nMatrix: "
-              + dir.resolve("matrix.md")
-              + ", "
-              + dir.resolve("matrix.csv")
-              + "; chart: "
-              + dir.resolve("matrix.png"));
+      System.out.println(wrote("Matrix", dir, "matrix"));
       return 0;
     }
+  }
+
+  /** After the tables: where NAME.md, NAME.csv and the chart NAME.png were written in DIR. */
+  static String wrote(String label, Path dir, String name) {
+    return "\n"
+        + label
+        + ": "
+        + dir.resolve(name + ".md")
+        + ", "
+        + dir.resolve(name + ".csv")
+        + "; chart: "
+        + dir.resolve(name + ".png");
   }
 
   static final Pattern CELL =
