@@ -9,8 +9,11 @@
 //DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
 //SOURCES Workflows.java kit/Temporal.java kit/WireTap.java
 // Restarting ten times a second is start-up work over and over: the C1 compiler and the serial
-// collector leave the second core to the server (measured: shorter restart cycles on 2 cores).
-//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+// collector leave the second core to the server (measured: shorter restart cycles on 2 cores). The
+// code of a restart runs once per restart, so at C1's default threshold (200 calls) it ran
+// interpreted for the first 20 s of a run: at 0.05 of it a restart with no work costs 5-6 ms of
+// CPU instead of 10.8 (docs/measurements.md, 2026-12-01).
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -XX:+UseSerialGC
 
 // The chaos worker: N activity workers, each restarted gracefully every INTERVAL seconds (±10%).
 // Every restart is written to <events>/restarts-<pid>.jsonl, every activity execution begun to

@@ -10,8 +10,11 @@
 //DEPS org.knowm.xchart:xchart:3.8.8
 //SOURCES Workflows.java kit/Temporal.java kit/Accounting.java kit/Report.java kit/Charts.java kit/Server.java
 // Start-up is most of a short run: C1, the serial GC and a class-data archive (jbang --cds) cut
-// what is ours of 1,000 starts to about 1 s; the rest is the server (README, benchmark).
-//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds*=off
+// what is ours of 1,000 starts to about 1 s; the rest is the server (README, benchmark). C1
+// compiles a method after 200 calls by default, so most of 1,000 starts ran interpreted: at 0.05 of
+// that threshold the starter took 0.81-0.86 s of CPU for 1,000 starts instead of 1.12-1.31 s
+// (docs/measurements.md, 2026-12-01).
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -XX:+UseSerialGC -Xlog:cds*=off
 //CDS
 
 // Starts COUNT HelloWorkflows (as the original start_workflows.py did) and, with --wait, hands the

@@ -9,7 +9,9 @@
 //DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
 //SOURCES Workflows.java kit/Temporal.java
 // C1 and the serial GC leave the second core to the server (measured: less CPU per workflow task).
-//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+// Compiling after 10 calls instead of 200: 1,000 first workflow tasks took 3.4 s of CPU instead of
+// 4.8-5.5 s, as the original's Python worker (3.5 s) (docs/measurements.md, 2026-12-01).
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -XX:+UseSerialGC
 
 // The steady half of the experiment: runs the workflows and never restarts, so every loss is the
 // activity workers'.
