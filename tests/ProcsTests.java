@@ -313,4 +313,73 @@ public class ProcsTests {
     assertEquals(2, r.exit());
     assertTrue(r.out().contains("error: could not get it (exit code 1)"), r.out());
   }
+
+  /**
+   * The 59092 flake's suspect, proven real: Ctrl-C while start_bg waits for the pid of a process
+   * its waiter has just forked. That process must be recorded and stopped with the rest, not left
+   * running unrecorded in a session of its own (out of reach of --down too). A DEBUG trap in the
+   * waiter (set -T: inherited by the process substitution) sends the signal at that very moment:
+   * after the fork, before the pid is written.
+   */
+  @Test
+  @Tag("fast")
+  void aSignalWhileAProcessIsStartingStopsThatProcessToo() throws Exception {
+    Path dir = Files.createTempDirectory("starting");
+    Path pidOf = dir.resolve("fake.pid");
+    String hook =
+        "if [[ $BASHPID != $$ && $BASH_COMMAND == 'echo \"$!\"' ]]; then kill -INT $$; sleep 1;"
+            + " fi";
+    Ran r =
+        bash(
+            dir,
+            "PIDFILE="
+                + dir.resolve("pids")
+                + "; set -T; trap '"
+                + hook.replace("'", "'\\''")
+                + "' DEBUG; start_bg fake "
+                + dir.resolve("fake.log")
+                + " bash -c 'echo $$ > "
+                + pidOf
+                + "; exec sleep 300'; trap - DEBUG; echo went-on");
+    long pid = -1;
+    try {
+      assertEquals(130, r.exit(), r.out());
+      assertFalse(r.out().contains("went-on"), "the run stops at the signal: " + r.out());
+      for (int i = 0; i < 50 && !Files.exists(pidOf); i++) Thread.sleep(100);
+      assertTrue(Files.exists(pidOf), "the fake process was started: " + r.out());
+      pid = Long.parseLong(Files.readString(pidOf).trim());
+      var fake = ProcessHandle.of(pid);
+      for (int i = 0; i < 50 && fake.map(ProcessHandle::isAlive).orElse(false); i++)
+        Thread.sleep(100);
+      assertFalse(
+          fake.map(ProcessHandle::isAlive).orElse(false),
+          "the process that was starting as the signal came is stopped with the run: " + r.out());
+      assertTrue(r.out().contains("stopping fake"), r.out());
+      assertFalse(Files.exists(dir.resolve("pids")), "and the pidfile says nothing runs");
+    } finally {
+      if (pid > 0) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /**
+   * A signal that came while a start was held is acted on once the start is recorded; nothing
+   * starts once the run is stopping (its ON_INTERRUPT step, its cleanup).
+   */
+  @Test
+  @Tag("fast")
+  void nothingStartsOnceTheRunIsStopping() throws Exception {
+    Path dir = Files.createTempDirectory("stopping");
+    Ran r =
+        bash(
+            dir,
+            "late() { start_bg late "
+                + dir.resolve("late.log")
+                + " sleep 300 || echo refused; }; ON_INTERRUPT=late; kill -INT $$; sleep 5");
+    assertEquals(130, r.exit(), r.out());
+    assertTrue(
+        r.out().contains("warning: not starting late: the run is stopping")
+            && r.out().contains("refused"),
+        r.out());
+    assertFalse(Files.exists(dir.resolve("late.log")), "it was never started: " + r.out());
+  }
 }
