@@ -508,11 +508,11 @@ dapr_matrix() { # V,V,...
       secs=$((SECONDS - started))
       grep -q '^\[dapr-build\] cached' "$RUN_DIR/build.err" && secs=0 # built earlier: no build time of this run
       set +e
-      ( set -e; trap cleanup EXIT; trap interrupted INT TERM; dapr_run "$v" ) 2> >(tee "$RUN_DIR/run.err" >&2)
+      ( set -e; trap cleanup EXIT; trap 'on_signal 130' INT TERM; trap 'on_signal 129' HUP; dapr_run "$v" ) 2> >(tee "$RUN_DIR/run.err" >&2)
       rc=$?
       set -e
       wait 2>/dev/null || true
-      [[ $rc == 130 ]] && exit 130
+      [[ $rc == 130 || $rc == 129 ]] && exit "$rc" # interrupted: the matrix stops too
       [[ $rc == 0 ]] || warn "Dapr $v: the run failed (exit $rc); the matrix goes on"
     else
       secs=-1 rc=2

@@ -254,6 +254,9 @@ take_lock() { # NAME
 }
 release_locks() {
   local f owner st
+  # Only the script that took them: a subshell's cleanup (a matrix leg) would otherwise free the run's lock
+  # while the run goes on ($$ names the script in its subshells too).
+  [[ "$BASHPID" == "$$" ]] || return 0
   for f in "${LOCKS[@]}"; do
     owner=""; read -r owner st <"$f" 2>/dev/null || true
     [[ "$owner" == "$$" ]] && rm -f "$f"

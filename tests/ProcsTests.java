@@ -382,4 +382,25 @@ public class ProcsTests {
         r.out());
     assertFalse(Files.exists(dir.resolve("late.log")), "it was never started: " + r.out());
   }
+
+  /**
+   * A matrix leg runs in a subshell with the run's cleanup as its EXIT trap: its end must not free
+   * the run's lock ($$ names the script in the subshell too), or a second run could start beside
+   * the matrix's next leg (and the next leg's cleanup said "No such file or directory").
+   */
+  @Test
+  @Tag("fast")
+  void aSubshellsCleanupLeavesTheRunsLockInPlace() throws Exception {
+    Path state = Files.createTempDirectory("leglock");
+    Ran r =
+        bash(
+            state,
+            "take_lock dapr; ( trap cleanup EXIT; exit 2 ) || true; ls \""
+                + state
+                + "\"; ( trap cleanup EXIT; exit 2 ) || true; echo second-leg-done");
+    assertEquals(0, r.exit(), r.out());
+    assertTrue(r.out().contains("dapr.lock.pid"), "the lock is still the run's: " + r.out());
+    assertTrue(r.out().contains("second-leg-done"), r.out());
+    assertFalse(r.out().contains("No such file"), r.out());
+  }
 }
