@@ -274,6 +274,20 @@ wait_port() { # PORT SECONDS WHAT [NAME]: with NAME (as given to start_bg), a pr
   done
   die "$3 did not open port $1 within $2 s"
 }
+# A port in the machine's ephemeral range (net.ipv4.ip_local_port_range) is lent by the kernel to outgoing
+# connections whenever nothing is bound to it, and one such connection (or its TIME-WAIT, 60 s) then refuses
+# our server the port although nothing listens there; a connect probe can even connect to itself on it.
+in_range() { # LOW HIGH PORT...: the ports among PORT... that lie in [LOW, HIGH]
+  local lo="$1" hi="$2" p out=(); shift 2
+  for p in "$@"; do ((p >= lo && p <= hi)) && out+=("$p"); done
+  echo "${out[*]}"
+}
+warn_ephemeral() { # PORT...: one warning line when this machine lends any of them to outgoing connections
+  local lo hi inside
+  read -r lo hi 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || return 0
+  inside="$(in_range "$lo" "$hi" "$@")"
+  [[ -z "$inside" ]] || warn "port(s) $inside lie in this machine's ephemeral port range ($lo-$hi, net.ipv4.ip_local_port_range): an outgoing connection may hold one for a minute, and a server then fails to bind it"
+}
 ports_free() { # PORT...: refuses to start next to something we did not start
   local p
   for p in "$@"; do listening "$p" && die "port $p is in use: stop what holds it (./reproduce_issue.sh --down stops a stack this kit left up)"; done

@@ -425,15 +425,15 @@ public class DaprTests {
         List.of(
             new String[] {
               v114,
-              "--etcd-client-ports dapr-scheduler-server-0=52579 --etcd-client-http-ports"
-                  + " dapr-scheduler-server-0=52581 --initial-cluster"
-                  + " dapr-scheduler-server-0=http://localhost:52580 --id"
-                  + " dapr-scheduler-server-0|52581"
+              "--etcd-client-ports dapr-scheduler-server-0=25270 --etcd-client-http-ports"
+                  + " dapr-scheduler-server-0=25272 --initial-cluster"
+                  + " dapr-scheduler-server-0=http://localhost:25271 --id"
+                  + " dapr-scheduler-server-0|25272"
             },
             new String[] {
               v115,
-              "--etcd-client-port 52579 --etcd-initial-cluster"
-                  + " dapr-scheduler-server-0=http://localhost:52580|52579"
+              "--etcd-client-port 25270 --etcd-initial-cluster"
+                  + " dapr-scheduler-server-0=http://localhost:25271|25270"
             },
             new String[] {"      --port int\n", "|"})) {
       Path bin = Files.createTempDirectory("sched");

@@ -403,4 +403,46 @@ public class ProcsTests {
     assertTrue(r.out().contains("second-leg-done"), r.out());
     assertFalse(r.out().contains("No such file"), r.out());
   }
+
+  /**
+   * The 59092 flake's cause: the Dapr stack's ports were Dapr's own (50001, 59092...), inside
+   * Linux's ephemeral range, where the kernel lends a free port to any outgoing connection (and a
+   * connect probe can meet itself: "port 59092 is in use" with nothing listening, then a TIME-WAIT
+   * that refuses daprd the port for 60 s). Every port of the stack, at offset 0 and at the highest
+   * offset, lies outside this machine's range (32768-60999 where /proc does not say).
+   */
+  @Test
+  @Tag("fast")
+  void noPortOfTheDaprStackIsOneTheKernelLendsToConnections() throws Exception {
+    long lo = 32768, hi = 60999;
+    Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    if (Files.isReadable(range)) {
+      String[] r = Files.readAllLines(range).get(0).trim().split("\\s+");
+      lo = Long.parseLong(r[0]);
+      hi = Long.parseLong(r[1]);
+    }
+    for (String offset : List.of("0", "300", "5000")) {
+      var pb =
+          new ProcessBuilder(
+              "bash",
+              "-c",
+              "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source kit/dapr.sh; trap -"
+                  + " EXIT; for v in $(compgen -v | grep -E '_PORT$|^DAPR_(B_)?(HTTP|GRPC)$'); do"
+                  + " echo \"$v ${!v}\"; done");
+      pb.environment().put("DURABLE_KIT_PORT_OFFSET", offset);
+      pb.environment().remove("DURABLE_KIT_STATE");
+      Process p = pb.start();
+      List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+      assertEquals(0, p.waitFor());
+      assertEquals(20, lines.size(), "every port of the stack: " + lines);
+      for (String l : lines) {
+        long port = Long.parseLong(l.split(" ")[1]);
+        assertFalse(
+            port >= lo && port <= hi,
+            l + " at offset " + offset + " lies in the ephemeral range " + lo + "-" + hi);
+      }
+    }
+    Ran r = bash(Files.createTempDirectory("range"), "in_range 32768 60999 8999 59092 25092 32768");
+    assertEquals("59092 32768", r.out().trim());
+  }
 }
