@@ -1034,9 +1034,38 @@ public class DaprTests {
           // everything the interrupted run started is stopped
         }
       }
+      // Nothing of the run outlives it: each process it started has ended (its waiter writes the
+      // line), a sidecar that was starting as Ctrl-C came included (kit/procs.sh holds the signal
+      // until it is recorded).
+      for (int i = 0; !stillRunning(partial.getParent()).isEmpty(); i++) {
+        if (i == 100) fail("still running 10 s after Ctrl-C: " + stillRunning(partial.getParent()));
+        Thread.sleep(100);
+      }
     } finally {
       Reproduce.down();
     }
+  }
+
+  /**
+   * The processes a run started that have not ended: the logs of RUN_DIR (and its legs) with more
+   * "NAME started" lines than "NAME exited" lines.
+   */
+  static List<String> stillRunning(Path runDir) throws java.io.IOException {
+    List<String> running = new ArrayList<>();
+    try (var logs = Files.walk(runDir)) {
+      for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
+        List<String> marks =
+            new String(Files.readAllBytes(log), java.nio.charset.StandardCharsets.ISO_8859_1)
+                .lines()
+                .filter(l -> l.startsWith("=== "))
+                .toList();
+        long started = marks.stream().filter(l -> l.matches("=== .*: .* started at .*")).count();
+        long exited =
+            marks.stream().filter(l -> l.matches("=== .*: .* exited with code .*")).count();
+        if (started > exited) running.add(runDir.relativize(log).toString());
+      }
+    }
+    return running;
   }
 
   /** Captures System.err for one call. */
