@@ -184,75 +184,77 @@ public class DaprMatrix implements Callable<Integer> {
   }
 
   static String markdown(List<Row> rows) {
-    StringBuilder md =
-        new StringBuilder(
-            "| requested | built | substitutions | build | verdict | engine verdict | orphaned"
-                + " after the loss (last third) | orphaned / min | reminders fired (last third) |"
-                + " reminders / min | activities daprd ran | jobs left | note |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    Tables t =
+        Tables.of(
+            "requested",
+            "built",
+            "substitutions",
+            "build",
+            "verdict",
+            "engine verdict",
+            "orphaned after the loss (last third)",
+            "orphaned / min",
+            "reminders fired (last third)",
+            "reminders / min",
+            "activities daprd ran",
+            "jobs left",
+            "note");
     for (Row r : rows) {
       Build b = r.build();
       Outcome o = r.outcome();
-      md.append(
-          String.format(
-              "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-              b.requested(),
-              word(b.built(), "-"),
-              b.substitutions().isEmpty() ? "-" : String.join("; ", b.substitutions()),
-              b.seconds() == null ? "failed" : b.seconds() == 0 ? "cached" : b.seconds() + " s",
-              word(o.verdict(), o.error() == null ? "-" : "no verdict"),
-              word(o.engineVerdict(), "incomplete"),
-              o.orphanedExecutions() == null
-                  ? "-"
-                  : o.orphanedExecutions() + " (" + o.orphanedInLastThird() + ")",
-              word(r.orphanedPerMinute(), "-"),
-              o.remindersFired() == null
-                  ? "incomplete"
-                  : o.remindersFired() + " (" + o.remindersFiredInLastThird() + ")",
-              word(r.remindersPerMinute(), "-"),
-              word(o.activityExecutions(), "-"),
-              word(o.jobsLeft(), "incomplete"),
-              word(o.error(), "").replace("|", "/")));
+      t.row(
+          b.requested(),
+          word(b.built(), "-"),
+          b.substitutions().isEmpty() ? "-" : String.join("; ", b.substitutions()),
+          b.seconds() == null ? "failed" : b.seconds() == 0 ? "cached" : b.seconds() + " s",
+          word(o.verdict(), o.error() == null ? "-" : "no verdict"),
+          word(o.engineVerdict(), "incomplete"),
+          o.orphanedExecutions() == null
+              ? "-"
+              : o.orphanedExecutions() + " (" + o.orphanedInLastThird() + ")",
+          word(r.orphanedPerMinute(), "-"),
+          o.remindersFired() == null
+              ? "incomplete"
+              : o.remindersFired() + " (" + o.remindersFiredInLastThird() + ")",
+          word(r.remindersPerMinute(), "-"),
+          word(o.activityExecutions(), "-"),
+          word(o.jobsLeft(), "incomplete"),
+          word(o.error(), "").replace("|", "/"));
     }
-    return md.toString();
+    return t.markdown();
   }
 
   static String csv(List<Row> rows) {
-    StringBuilder sb =
-        new StringBuilder(
-            "requested,built,build_source,substitutions,build_seconds,verdict,engine_verdict,orphaned_executions,orphaned_in_last_third,orphaned_per_minute,reminders_fired,reminders_fired_in_last_third,reminders_per_minute,activity_executions,jobs_left,observe_seconds,error\n");
+    Tables t =
+        Tables.of(
+            ("requested,built,build_source,substitutions,build_seconds,verdict,engine_verdict,"
+                 + "orphaned_executions,orphaned_in_last_third,orphaned_per_minute,reminders_fired,"
+                 + "reminders_fired_in_last_third,reminders_per_minute,activity_executions,jobs_left,"
+                 + "observe_seconds,error")
+                .split(","));
     for (Row r : rows) {
       Build b = r.build();
       Outcome o = r.outcome();
-      List<Object> cells =
-          List.of(
-              b.requested(),
-              word(b.built(), ""),
-              word(b.source(), ""),
-              String.join("; ", b.substitutions()),
-              word(b.seconds(), ""),
-              word(o.verdict(), ""),
-              word(o.engineVerdict(), ""),
-              word(o.orphanedExecutions(), ""),
-              word(o.orphanedInLastThird(), ""),
-              word(r.orphanedPerMinute(), ""),
-              word(o.remindersFired(), ""),
-              word(o.remindersFiredInLastThird(), ""),
-              word(r.remindersPerMinute(), ""),
-              word(o.activityExecutions(), ""),
-              word(o.jobsLeft(), ""),
-              word(o.observeSeconds(), ""),
-              word(o.error() == null ? b.error() : o.error(), ""));
-      sb.append(String.join(",", cells.stream().map(c -> quote(String.valueOf(c))).toList()))
-          .append('\n');
+      t.row(
+          b.requested(),
+          word(b.built(), ""),
+          word(b.source(), ""),
+          String.join("; ", b.substitutions()),
+          word(b.seconds(), ""),
+          word(o.verdict(), ""),
+          word(o.engineVerdict(), ""),
+          word(o.orphanedExecutions(), ""),
+          word(o.orphanedInLastThird(), ""),
+          word(r.orphanedPerMinute(), ""),
+          word(o.remindersFired(), ""),
+          word(o.remindersFiredInLastThird(), ""),
+          word(r.remindersPerMinute(), ""),
+          word(o.activityExecutions(), ""),
+          word(o.jobsLeft(), ""),
+          word(o.observeSeconds(), ""),
+          word(o.error() == null ? b.error() : o.error(), ""));
     }
-    return sb.toString();
-  }
-
-  static String quote(String s) {
-    return s.contains(",") || s.contains("\"") || s.contains("\n")
-        ? "\"" + s.replace("\"", "\"\"") + "\""
-        : s;
+    return t.csv();
   }
 
   /**

@@ -4,7 +4,7 @@
 //DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
 //DEPS org.slf4j:slf4j-simple:2.0.17
 //DEPS org.knowm.xchart:xchart:3.8.8
-//SOURCES Cli.java Orphans.java Engine.java DaprReportMd.java DaprMatrix.java Charts.java
+//SOURCES Cli.java Orphans.java Engine.java DaprReportMd.java DaprMatrix.java Charts.java Tables.java
 
 // The Dapr verdict: the app's own execution records and counts, the instances' state after the
 // loss, and the sidecar's own words, turned into summary.json, a timeline chart and the printed
@@ -671,12 +671,18 @@ public class DaprReport implements Callable<Integer> {
    * The table of several runs, one row each: what the README, side-by-side.md and report.md show.
    */
   static String table(List<Summary> runs) {
-    StringBuilder md =
-        new StringBuilder(
-            "| Dapr | verdict | engine verdict | orphaned after the loss | in the last third |"
-                + " orphaned before | reminders fired after the loss | jobs left for the instance |"
-                + " instance after the loss | sidecar's own words |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|\n");
+    Tables t =
+        Tables.of(
+            "Dapr",
+            "verdict",
+            "engine verdict",
+            "orphaned after the loss",
+            "in the last third",
+            "orphaned before",
+            "reminders fired after the loss",
+            "jobs left for the instance",
+            "instance after the loss",
+            "sidecar's own words");
     for (Summary s : runs) {
       StringBuilder words = new StringBuilder();
       s.evidence()
@@ -687,32 +693,30 @@ public class DaprReport implements Callable<Integer> {
                   words.append(words.length() == 0 ? "" : "; ").append(k).append(": ").append(n);
               });
       Engine.Evidence e = s.engine();
-      md.append(
-          String.format(
-              "| %s | %s | %s | %d | %d | %d | %s | %s | %s | %s |%n",
-              s.release(),
-              s.verdictWord(),
-              s.engineVerdictWord(),
-              s.counts().orphanedExecutions(),
-              s.counts().orphanedInLastThird(),
-              s.counts().orphanedBeforeLoss(),
-              e.remindersFiredInWindow() == null
-                  ? "incomplete"
-                  : e.remindersFiredInWindow()
-                      + " ("
-                      + e.remindersFiredInLastThird()
-                      + " in the last third)",
-              e.jobs().forLostInstances() == null
-                  ? "incomplete"
-                  : String.valueOf(e.jobs().forLostInstances()),
-              s.instances().stream()
-                  .map(Instance::afterLoss)
-                  .distinct()
-                  .reduce((a, b) -> a + ", " + b)
-                  .orElse("?"),
-              words.length() == 0 ? "-" : words));
+      t.row(
+          s.release(),
+          s.verdictWord(),
+          s.engineVerdictWord(),
+          s.counts().orphanedExecutions(),
+          s.counts().orphanedInLastThird(),
+          s.counts().orphanedBeforeLoss(),
+          e.remindersFiredInWindow() == null
+              ? "incomplete"
+              : e.remindersFiredInWindow()
+                  + " ("
+                  + e.remindersFiredInLastThird()
+                  + " in the last third)",
+          e.jobs().forLostInstances() == null
+              ? "incomplete"
+              : String.valueOf(e.jobs().forLostInstances()),
+          s.instances().stream()
+              .map(Instance::afterLoss)
+              .distinct()
+              .reduce((a, b) -> a + ", " + b)
+              .orElse("?"),
+          words.length() == 0 ? "-" : words);
     }
-    return md.toString();
+    return t.markdown();
   }
 
   @Command(

@@ -27,20 +27,26 @@ public final class Orphans {
     return (long) PARALLEL * workflows;
   }
 
+  /**
+   * One spelling for every enum the kit writes: lower case, as the README, the printout and the
+   * Temporal summary have it. Each enum's own of() still reads the upper case of older files.
+   */
+  public interface LowerCase {
+    String name();
+
+    @JsonValue
+    default String json() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
   /** One answer of the sidecar to "what is the state of instance X?". */
-  public enum Answer {
+  public enum Answer implements LowerCase {
     FOUND,
     /** The instance does not exist: 1.15's "no such instance exists", or 1.16+'s empty reply. */
     MISSING,
     /** No usable answer (sidecar down, timeout, another error): tells nothing either way. */
     ERROR;
-
-    // One spelling for every enum the kit writes: lower case, as the README, the printout and the
-    // Temporal summary have it; the upper case of older files still reads.
-    @JsonValue
-    public String json() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
 
     @JsonCreator
     public static Answer of(String s) {
@@ -48,7 +54,7 @@ public final class Orphans {
     }
   }
 
-  public enum Kind {
+  public enum Kind implements LowerCase {
     /** The workflow instance was there. */
     ALIVE,
     /** Gone by every check: the bug's evidence. */
@@ -59,11 +65,6 @@ public final class Orphans {
     UNCONFIRMED,
     /** The sidecar gave no usable answer. */
     UNKNOWN;
-
-    @JsonValue
-    public String json() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
 
     @JsonCreator
     public static Kind of(String s) {
@@ -148,7 +149,7 @@ public final class Orphans {
 
   // ------------------------------------------------------------------------------------ verdict
 
-  public enum Verdict {
+  public enum Verdict implements LowerCase {
     /** Orphaned executions beyond the fix's one more run, still arriving at the end: the bug. */
     LOOPS,
     /** Orphaned executions ran, then stopped: the upstream fix ("runs once more, then stops"). */
@@ -160,11 +161,6 @@ public final class Orphans {
     INCONCLUSIVE,
     /** No orphaned execution at all after the loss. */
     NONE;
-
-    @JsonValue
-    public String json() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
 
     @JsonCreator
     public static Verdict of(String s) {

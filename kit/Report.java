@@ -4,7 +4,7 @@
 //DEPS com.fasterxml.jackson.core:jackson-databind:2.18.3
 //DEPS org.slf4j:slf4j-simple:2.0.17
 //DEPS org.knowm.xchart:xchart:3.8.8
-//SOURCES Cli.java Events.java Loss.java Wire.java Charts.java
+//SOURCES Cli.java Events.java Loss.java Wire.java Charts.java Tables.java
 
 // Turns the Temporal runs' summary.json files into what the seed printed by hand: the bug next to
 // the fix, the loss-rate tables by restart interval with a 95% interval each, the version matrix,
@@ -165,56 +165,58 @@ public class Report implements Callable<Integer> {
     StringBuilder md =
         new StringBuilder(
             "# Activity tasks lost on graceful worker restarts: run " + s.runId() + "\n\n");
-    md.append("| what | measured |\n|---|---|\n");
     md.append(
-        row(
-            "Temporal CLI (dev server)",
-            v == null || v.cliVersion() == null
-                ? "none: not a dev server of this kit's CLI (--address, --cluster or Compose)"
-                : v.cliVersion()));
-    md.append(
-        row(
-            "server",
-            v == null || v.serverVersion() == null
-                ? "unknown (did not answer)"
-                : v.serverVersion()));
-    md.append(
-        row(
-            "Java SDK of the chaos worker",
-            v == null || v.workerSdkVersion() == null ? "unknown" : v.workerSdkVersion()));
-    md.append(row("namespace capability workerPollCompleteOnShutdown", modeLine(s)));
-    md.append(
-        row(
-            "chaos workers, restart interval",
-            (setup.workers() == null ? "?" : setup.workers())
-                + " x every "
-                + (setup.interval() == null ? "?" : setup.interval())
-                + " s (±10%)"));
-    md.append(
-        row(
-            "activity start-to-close timeout, sleep",
-            setup.activityTimeout() + " s, " + setup.activitySleep() + " s"));
+        Tables.of("what", "measured")
+            .row(
+                "Temporal CLI (dev server)",
+                v == null || v.cliVersion() == null
+                    ? "none: not a dev server of this kit's CLI (--address, --cluster or Compose)"
+                    : v.cliVersion())
+            .row(
+                "server",
+                v == null || v.serverVersion() == null
+                    ? "unknown (did not answer)"
+                    : v.serverVersion())
+            .row(
+                "Java SDK of the chaos worker",
+                v == null || v.workerSdkVersion() == null ? "unknown" : v.workerSdkVersion())
+            .row("namespace capability workerPollCompleteOnShutdown", modeLine(s))
+            .row(
+                "chaos workers, restart interval",
+                (setup.workers() == null ? "?" : setup.workers())
+                    + " x every "
+                    + (setup.interval() == null ? "?" : setup.interval())
+                    + " s (±10%)")
+            .row(
+                "activity start-to-close timeout, sleep",
+                setup.activityTimeout() + " s, " + setup.activitySleep() + " s")
+            .markdown());
     md.append("\nCommand:\n\n```\n")
         .append(setup.command() == null ? "(not recorded)" : setup.command())
         .append("\n```\n\n## Result\n\n");
-    md.append(
-        "| started | completed | lost | failed other | running | lost % (95% CI) | restarts while"
-            + " work was queued | lost per restart |\n"
-            + "|---|---|---|---|---|---|---|---|\n");
     var r = s.restarts();
     md.append(
-        String.format(
-            "| %d | %d | %d | %d | %d | %s | %s | %s |%n",
-            s.started(),
-            s.completed(),
-            s.lost(),
-            s.failedOther(),
-            s.running(),
-            rate(s),
-            r == null ? "?" : r.whileWorkQueued(),
-            r == null || r.lostPerRestart() == null
-                ? "-"
-                : String.format("%.3f", r.lostPerRestart())));
+        Tables.of(
+                "started",
+                "completed",
+                "lost",
+                "failed other",
+                "running",
+                "lost % (95% CI)",
+                "restarts while work was queued",
+                "lost per restart")
+            .row(
+                s.started(),
+                s.completed(),
+                s.lost(),
+                s.failedOther(),
+                s.running(),
+                rate(s),
+                r == null ? "?" : r.whileWorkQueued(),
+                r == null || r.lostPerRestart() == null
+                    ? "-"
+                    : String.format("%.3f", r.lostPerRestart()))
+            .markdown());
     if (s.incomplete() != null) md.append("\n**Incomplete:** ").append(s.incomplete()).append('\n');
     md.append(wireSection(s, chartFile));
     var e = s.environment();
@@ -224,10 +226,6 @@ public class Report implements Callable<Integer> {
             ? "not recorded\n"
             : "OS " + e.os() + ", " + e.cores() + " cores, Java " + e.java() + "\n");
     return md.toString();
-  }
-
-  private static String row(String what, Object value) {
-    return "| " + what + " | " + value + " |\n";
   }
 
   /**
@@ -240,11 +238,11 @@ public class Report implements Callable<Integer> {
     if (s.wire() == null)
       return md.append("No wire records: the chaos worker did not record its polls.\n").toString();
     var w = s.lostWhere();
-    md.append("| lost | never received | received, not run | incomplete |\n|---|---|---|---|\n");
     md.append(
-        String.format(
-            "| %d | %d | %d | %d |%n%n",
-            s.lost(), w.neverReceived(), w.receivedNotRun(), w.incomplete()));
+            Tables.of("lost", "never received", "received, not run", "incomplete")
+                .row(s.lost(), w.neverReceived(), w.receivedNotRun(), w.incomplete())
+                .markdown())
+        .append('\n');
     md.append(shutdownWorkerLine(s.wire().shutdownWorker())).append(".\n\n");
     var k = s.wire().instanceKeys();
     md.append(
@@ -693,10 +691,20 @@ public class Report implements Callable<Integer> {
     public Integer call() {
       // workers -> interval -> mode -> summary
       Map<Integer, Map<Double, Map<String, Loss.Summary>>> runs = new TreeMap<>();
-      List<String> csv =
-          new ArrayList<>(
-              List.of(
-                  "mode,workers,interval,started,completed,lost,failed_other,running,lost_pct,ci95_low,ci95_high,restarts_while_queued,lost_per_restart,seed_lost_pct"));
+      Tables csv =
+          Tables.of(
+              Tables.join(
+                  List.of(
+                      "mode",
+                      "workers",
+                      "interval",
+                      "started",
+                      "completed",
+                      "lost",
+                      "failed_other",
+                      "running"),
+                  LOSS_CSV,
+                  List.of("seed_lost_pct")));
       for (Loss.Summary s : summariesUnder(dir)) {
         String mode = s.mode() == null ? "unknown" : s.mode();
         int w = s.setup().workers() == null ? 0 : s.setup().workers();
@@ -704,44 +712,31 @@ public class Report implements Callable<Integer> {
         runs.computeIfAbsent(w, k -> new TreeMap<>())
             .computeIfAbsent(i, k -> new TreeMap<>())
             .put(mode, s);
-        csv.add(
-            String.join(
-                ",",
-                mode,
-                "" + w,
-                "" + i,
-                "" + s.started(),
-                "" + s.completed(),
-                "" + s.lost(),
-                "" + s.failedOther(),
-                "" + s.running(),
-                csv(s.lostPct()),
-                ci(s, 0),
-                ci(s, 1),
-                "" + (s.restarts() == null ? "" : s.restarts().whileWorkQueued()),
-                s.restarts() == null || s.restarts().lostPerRestart() == null
-                    ? ""
-                    : "" + s.restarts().lostPerRestart(),
-                seed(w, i).replace("-", "")));
+        csv.row(
+            Tables.join(
+                List.of(
+                    mode, w, i, s.started(), s.completed(), s.lost(), s.failedOther(), s.running()),
+                lossCsv(s),
+                List.of(seed(w, i).replace("-", ""))));
       }
       StringBuilder md = new StringBuilder();
       Map<String, Charts.Series> series = new LinkedHashMap<>();
       runs.forEach(
           (w, byInterval) -> {
             md.append(String.format("%n### %d worker%s%n%n", w, w == 1 ? "" : "s"));
-            md.append(
-                "| Restart Interval (s) | Lost, bug (95% CI) | Lost, fix (95% CI) | Original"
-                    + " (Python, its machine) |\n"
-                    + "|---|---|---|---|\n");
+            Tables t =
+                Tables.of(
+                    "Restart Interval (s)",
+                    "Lost, bug (95% CI)",
+                    "Lost, fix (95% CI)",
+                    "Original (Python, its machine)");
             byInterval.forEach(
                 (i, byMode) -> {
-                  md.append(
-                      String.format(
-                          "| %s | %s | %s | %s |%n",
-                          i,
-                          byMode.containsKey("bug") ? rate(byMode.get("bug")) : "-",
-                          byMode.containsKey("fix") ? rate(byMode.get("fix")) : "-",
-                          seed(w, i)));
+                  t.row(
+                      i,
+                      byMode.containsKey("bug") ? rate(byMode.get("bug")) : "-",
+                      byMode.containsKey("fix") ? rate(byMode.get("fix")) : "-",
+                      seed(w, i));
                   byMode.forEach(
                       (mode, s) ->
                           series
@@ -750,9 +745,10 @@ public class Report implements Callable<Integer> {
                                   k -> new Charts.Series())
                               .add(i, s.lostPct(), s.lostPctCi95()));
                 });
+            md.append(t.markdown());
           });
       Cli.writeFile(dir.resolve("sweep.md"), md.toString().trim() + "\n");
-      Cli.writeFile(dir.resolve("sweep.csv"), String.join("\n", csv) + "\n");
+      Cli.writeFile(dir.resolve("sweep.csv"), csv.csv());
       Charts.lostByX(
           dir.resolve("sweep.png"),
           "Lost activity tasks by restart interval",
@@ -760,13 +756,7 @@ public class Report implements Callable<Integer> {
           true,
           series);
       System.out.print(md);
-      System.out.println(
-          "\nTables: "
-              + dir.resolve("sweep.md")
-              + ", "
-              + dir.resolve("sweep.csv")
-              + "; chart: "
-              + dir.resolve("sweep.png"));
+      System.out.println(wrote("Tables", dir, "sweep"));
       return 0;
     }
   }
@@ -816,15 +806,21 @@ public class Report implements Callable<Integer> {
       Charts.lostByCategory(
           dir.resolve("matrix.png"), "Lost activity tasks by server (CLI) and Java SDK", bars);
       System.out.print(matrixMarkdown(cells));
-      System.out.println(
-          "\nMatrix: "
-              + dir.resolve("matrix.md")
-              + ", "
-              + dir.resolve("matrix.csv")
-              + "; chart: "
-              + dir.resolve("matrix.png"));
+      System.out.println(wrote("Matrix", dir, "matrix"));
       return 0;
     }
+  }
+
+  /** After the tables: where NAME.md, NAME.csv and the chart NAME.png were written in DIR. */
+  static String wrote(String label, Path dir, String name) {
+    return "\n"
+        + label
+        + ": "
+        + dir.resolve(name + ".md")
+        + ", "
+        + dir.resolve(name + ".csv")
+        + "; chart: "
+        + dir.resolve(name + ".png");
   }
 
   static final Pattern CELL =
@@ -872,6 +868,22 @@ public class Report implements Callable<Integer> {
     return cells;
   }
 
+  /**
+   * The loss figures the sweep's and the matrix's CSV both carry: their columns, then their cells.
+   */
+  static final List<String> LOSS_CSV =
+      List.of("lost_pct", "ci95_low", "ci95_high", "restarts_while_queued", "lost_per_restart");
+
+  static List<Object> lossCsv(Loss.Summary s) {
+    var r = s.restarts();
+    return List.of(
+        csv(s.lostPct()),
+        ci(s, 0),
+        ci(s, 1),
+        r == null ? "" : r.whileWorkQueued(),
+        r == null || r.lostPerRestart() == null ? "" : r.lostPerRestart());
+  }
+
   static String csv(Double d) {
     return d == null ? "" : d.toString();
   }
@@ -889,88 +901,92 @@ public class Report implements Callable<Integer> {
   }
 
   static String matrixMarkdown(List<Cell> cells) {
-    StringBuilder md =
-        new StringBuilder(
-            "| Temporal CLI (dev server) or release (cluster) | server (measured) | Java SDK"
-                + " (measured) | fix flag | fan-out flag | capability advertised | started | lost %"
-                + " (95% CI) | lost per restart | lost: never received / received, not run /"
-                + " incomplete | restarts that sent ShutdownWorker | polls with a worker instance"
-                + " key |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    Tables t =
+        Tables.of(
+            "Temporal CLI (dev server) or release (cluster)",
+            "server (measured)",
+            "Java SDK (measured)",
+            "fix flag",
+            "fan-out flag",
+            "capability advertised",
+            "started",
+            "lost % (95% CI)",
+            "lost per restart",
+            "lost: never received / received, not run / incomplete",
+            "restarts that sent ShutdownWorker",
+            "polls with a worker instance key");
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
-      md.append(
-          String.format(
-              "| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |%n",
-              c.kind().equals("cli") ? "CLI " + c.cli() : "cluster " + c.cli(),
-              c.server() == null ? "?" : c.server(),
-              c.sdk(),
-              c.mode(),
-              c.fanOut() == null ? "-" : c.fanOut(),
-              c.capability() == null ? "?" : c.capability(),
-              s.started(),
-              rate(s) + (s.incomplete() == null ? "" : " INCOMPLETE"),
-              s.restarts() == null || s.restarts().lostPerRestart() == null
-                  ? "-"
-                  : String.format("%.3f", s.restarts().lostPerRestart()),
-              s.lostWhere() == null
-                  ? "-"
-                  : s.lostWhere().neverReceived()
-                      + " / "
-                      + s.lostWhere().receivedNotRun()
-                      + " / "
-                      + s.lostWhere().incomplete(),
-              s.wire() == null
-                  ? "not recorded"
-                  : s.wire().shutdownWorker().restartsThatSentIt()
-                      + " of "
-                      + s.wire().shutdownWorker().restarts(),
-              s.wire() == null
-                  ? "not recorded"
-                  : (s.wire().polls() - s.wire().instanceKeys().pollsWithoutKey())
-                      + " of "
-                      + s.wire().polls()));
+      t.row(
+          c.kind().equals("cli") ? "CLI " + c.cli() : "cluster " + c.cli(),
+          c.server() == null ? "?" : c.server(),
+          c.sdk(),
+          c.mode(),
+          c.fanOut() == null ? "-" : c.fanOut(),
+          c.capability() == null ? "?" : c.capability(),
+          s.started(),
+          rate(s) + (s.incomplete() == null ? "" : " INCOMPLETE"),
+          s.restarts() == null || s.restarts().lostPerRestart() == null
+              ? "-"
+              : String.format("%.3f", s.restarts().lostPerRestart()),
+          s.lostWhere() == null
+              ? "-"
+              : s.lostWhere().neverReceived()
+                  + " / "
+                  + s.lostWhere().receivedNotRun()
+                  + " / "
+                  + s.lostWhere().incomplete(),
+          s.wire() == null
+              ? "not recorded"
+              : s.wire().shutdownWorker().restartsThatSentIt()
+                  + " of "
+                  + s.wire().shutdownWorker().restarts(),
+          s.wire() == null
+              ? "not recorded"
+              : (s.wire().polls() - s.wire().instanceKeys().pollsWithoutKey())
+                  + " of "
+                  + s.wire().polls());
     }
-    return md.toString();
+    return t.markdown();
   }
 
   static String matrixCsv(List<Cell> cells) {
-    StringBuilder csv =
-        new StringBuilder(
-            "cli,server,sdk,fix_flag,capability,started,lost,lost_pct,ci95_low,ci95_high,restarts_while_queued,lost_per_restart,lost_never_received,lost_received_not_run,lost_side_incomplete,restarts,restarts_that_sent_shutdown_worker,polls,polls_without_key,server_kind,fan_out\n");
+    Tables t =
+        Tables.of(
+            Tables.join(
+                List.of("cli", "server", "sdk", "fix_flag", "capability", "started", "lost"),
+                LOSS_CSV,
+                List.of(
+                    "lost_never_received",
+                    "lost_received_not_run",
+                    "lost_side_incomplete",
+                    "restarts",
+                    "restarts_that_sent_shutdown_worker",
+                    "polls",
+                    "polls_without_key",
+                    "server_kind",
+                    "fan_out")));
     for (Cell c : cells) {
       Loss.Summary s = c.summary();
       var w = s.lostWhere();
       var sw = s.wire() == null ? null : s.wire().shutdownWorker();
-      csv.append(
-              String.join(
-                  ",",
-                  c.cli(),
-                  String.valueOf(c.server()),
-                  c.sdk(),
-                  c.mode(),
-                  String.valueOf(c.capability()),
-                  "" + s.started(),
-                  "" + s.lost(),
-                  csv(s.lostPct()),
-                  ci(s, 0),
-                  ci(s, 1),
-                  s.restarts() == null ? "" : "" + s.restarts().whileWorkQueued(),
-                  s.restarts() == null || s.restarts().lostPerRestart() == null
-                      ? ""
-                      : "" + s.restarts().lostPerRestart(),
-                  w == null ? "" : "" + w.neverReceived(),
-                  w == null ? "" : "" + w.receivedNotRun(),
-                  w == null ? "" : "" + w.incomplete(),
-                  sw == null ? "" : "" + sw.restarts(),
-                  sw == null ? "" : "" + sw.restartsThatSentIt(),
-                  sw == null ? "" : "" + s.wire().polls(),
-                  sw == null ? "" : "" + s.wire().instanceKeys().pollsWithoutKey(),
+      t.row(
+          Tables.join(
+              java.util.Arrays.asList(
+                  c.cli(), c.server(), c.sdk(), c.mode(), c.capability(), s.started(), s.lost()),
+              lossCsv(s),
+              List.of(
+                  w == null ? "" : w.neverReceived(),
+                  w == null ? "" : w.receivedNotRun(),
+                  w == null ? "" : w.incomplete(),
+                  sw == null ? "" : sw.restarts(),
+                  sw == null ? "" : sw.restartsThatSentIt(),
+                  sw == null ? "" : s.wire().polls(),
+                  sw == null ? "" : s.wire().instanceKeys().pollsWithoutKey(),
                   c.kind().equals("cli") ? "dev" : "cluster",
-                  c.fanOut() == null ? "" : c.fanOut()))
-          .append('\n');
+                  c.fanOut() == null ? "" : c.fanOut())));
     }
-    return csv.toString();
+    return t.csv();
   }
 
   // ----------------------------------------------------------------------------------- hang cases
@@ -995,11 +1011,14 @@ public class Report implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-      StringBuilder md =
-          new StringBuilder(
-              "| # | case (StartWorkflows flags) | original, Python 3.11.8 | Java SDK: graceful"
-                  + " shutdown took | hung? | workflow |\n"
-                  + "|---|---|---|---|---|---|\n");
+      Tables t =
+          Tables.of(
+              "#",
+              "case (StartWorkflows flags)",
+              "original, Python 3.11.8",
+              "Java SDK: graceful shutdown took",
+              "hung?",
+              "workflow");
       for (int n = 1; n <= cases.size(); n++) {
         String[] c = cases.get(n - 1).split("\\|", 2);
         if (c.length != 2)
@@ -1029,12 +1048,10 @@ public class Report implements Callable<Integer> {
                       ? s.failedOtherDetails().get(0).reason()
                       : !s.lostTasks().isEmpty() ? "lost" : "running";
         }
-        md.append(
-            String.format(
-                "| %d | `%s` | %s | %s | %s | %s |%n",
-                n, c[1], c[0], took, hung ? "YES" : "no", outcome));
+        t.row(n, "`" + c[1] + "`", c[0], took, hung ? "YES" : "no", outcome);
       }
-      Cli.writeFile(dir.resolve("hang-cases.md"), md.toString());
+      String md = t.markdown();
+      Cli.writeFile(dir.resolve("hang-cases.md"), md);
       System.out.print(md);
       return 0;
     }

@@ -116,13 +116,7 @@ public class ClusterTests {
                 },
             new String[] {"temporal", "--cluster-versions", "1.32.2"},
                 new String[] {"temporal", "--matrix", "--cluster-versions", "1.32"})) {
-      Process p = new ProcessBuilder(List.of("./reproduce_issue.sh")).command(concat(args)).start();
-      String err = new String(p.getErrorStream().readAllBytes()).trim();
-      String out = new String(p.getInputStream().readAllBytes()).trim();
-      assertEquals(2, p.waitFor(), String.join(" ", args) + ": " + err);
-      assertEquals(1, err.lines().count(), String.join(" ", args) + ": " + err);
-      assertTrue(err.startsWith("error: "), err);
-      assertEquals("", out, "nothing on stdout: no summary path is claimed");
+      Reproduce.assertRefused(args);
     }
   }
 
@@ -144,13 +138,6 @@ public class ClusterTests {
         errors.get(0).contains("1.0.99") && errors.get(0).matches(".*it lists: v1\\.\\d+\\.\\d+.*"),
         errors.get(0));
     assertEquals("", out);
-  }
-
-  static String[] concat(String... args) {
-    String[] all = new String[args.length + 1];
-    all[0] = "./reproduce_issue.sh";
-    System.arraycopy(args, 0, all, 1, args.length);
-    return all;
   }
 
   // ------------------------------------------------------------------------------------ end to end

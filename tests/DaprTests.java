@@ -16,9 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 public class DaprTests {
   static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -310,6 +312,19 @@ public class DaprTests {
         md);
   }
 
+  /** Answer, Kind and Verdict take their one spelling from Orphans.LowerCase. */
+  @Test
+  @Tag("fast")
+  void everyDaprEnumIsWrittenInLowerCaseAndReadInEither() throws Exception {
+    for (Enum<?> e :
+        List.of(Orphans.Answer.MISSING, Orphans.Kind.ORPHANED, Orphans.Verdict.LOOPS)) {
+      String json = Cli.JSON.writeValueAsString(e);
+      assertEquals("\"" + e.name().toLowerCase(java.util.Locale.ROOT) + "\"", json);
+      assertEquals(e, Cli.JSON.readValue(json, e.getClass()));
+      assertEquals(e, Cli.JSON.readValue(json.toUpperCase(java.util.Locale.ROOT), e.getClass()));
+    }
+  }
+
   @Test
   @Tag("fast")
   void costIsProjectedFromTheSteadyRateAndIsZeroWhenTheOrphansStopped() {
@@ -540,101 +555,104 @@ public class DaprTests {
   }
 
   /**
+   * OPTION VERSIONS (side by side or a matrix), each release on a clean stack, with timings short
+   * enough for a test and long enough that the loop shows in the window's last third.
+   */
+  static Reproduce.Result twoReleases(String option, String versions) throws Exception {
+    return Reproduce.run(
+        option,
+        versions,
+        "--wait-before-kill",
+        "15",
+        "--outage",
+        "3",
+        "--observe",
+        "24",
+        "--activity-seconds",
+        "3");
+  }
+
+  /**
+   * Every e2e test here runs ./reproduce_issue.sh: its stack is stopped after it, passed or failed,
+   * and every port of it must then be free.
+   */
+  @AfterEach
+  void downAfterAnE2eTest(TestInfo test) throws Exception {
+    if (test.getTags().contains("e2e")) Reproduce.down();
+  }
+
+  /**
    * The headline: the report's line (1.15.x) loops, the fixed release (1.16.2) stops, each on a
    * clean stack.
    */
   @Test
   @Tag("e2e")
   void theBugLoopsOn115AndTheUpstreamFixStopsIt() throws Exception {
-    try {
-      var run =
-          Reproduce.run(
-              "--dapr-version",
-              "1.15.8,1.16.2",
-              "--wait-before-kill",
-              "15",
-              "--outage",
-              "3",
-              "--observe",
-              "24",
-              "--activity-seconds",
-              "3");
-      assertEquals(0, run.exit(), "reproduce_issue.sh failed");
-      Path top = run.summary().getParent();
-      var side = Cli.readJson(run.summary(), DaprReport.SideBySide.class);
-      assertEquals(2, side.runs().size());
+    var run = twoReleases("--dapr-version", "1.15.8,1.16.2");
+    assertEquals(0, run.exit(), "reproduce_issue.sh failed");
+    Path top = run.summary().getParent();
+    var side = Cli.readJson(run.summary(), DaprReport.SideBySide.class);
+    assertEquals(2, side.runs().size());
 
-      Path bugDir = top.resolve("1.15.8");
-      var bug = side.runs().get(0);
-      assertTrue(bug.versions().daprVersion().startsWith("1.15."), bug.versions().daprVersion());
-      var bugRecords = records(bugDir);
-      long before =
-          bugRecords.stream()
-              .filter(r -> r.kind() == Orphans.Kind.ORPHANED && r.beganMs() < bug.phases().lossMs())
-              .count();
-      assertEquals(0, before, "nothing is orphaned while the state is there");
-      List<Long> orphanTimes =
-          bugRecords.stream()
-              .filter(r -> r.kind() == Orphans.Kind.ORPHANED)
-              .map(Orphans.Execution::beganMs)
-              .toList();
-      long from = bug.phases().observeFromMs(), to = bug.phases().observeToMs();
-      assertEquals(
-          Orphans.Verdict.LOOPS,
-          Orphans.verdict(orphanTimes, from, to, 1),
-          "from the app's own records");
-      assertEquals(
-          Orphans.Verdict.LOOPS,
-          bug.engineVerdict(),
-          "and from daprd's own counters: " + bug.engine());
-      assertTrue(Orphans.lastThird(orphanTimes, from, to) > 0, "still arriving at the end");
-      for (var r : bugRecords)
-        if (r.kind() == Orphans.Kind.ORPHANED)
-          assertEquals(0, r.stateKeys(), "Redis held none of the instance's keys: " + r);
-      assertTrue(
-          sidecarLines(bugDir, "(?=.*run-activity)(?=.*no such instance exists)") > 3,
-          "the sidecar's own log says it, in 1.15's words");
-      assertTrue(
-          Files.readString(bugDir.resolve("summary.json")).contains("\"verdict\" : \"loops\""),
-          "one spelling: lower case");
+    Path bugDir = top.resolve("1.15.8");
+    var bug = side.runs().get(0);
+    assertTrue(bug.versions().daprVersion().startsWith("1.15."), bug.versions().daprVersion());
+    var bugRecords = records(bugDir);
+    long before =
+        bugRecords.stream()
+            .filter(r -> r.kind() == Orphans.Kind.ORPHANED && r.beganMs() < bug.phases().lossMs())
+            .count();
+    assertEquals(0, before, "nothing is orphaned while the state is there");
+    List<Long> orphanTimes = DaprReport.orphanTimes(bugRecords);
+    long from = bug.phases().observeFromMs(), to = bug.phases().observeToMs();
+    assertEquals(
+        Orphans.Verdict.LOOPS,
+        Orphans.verdict(orphanTimes, from, to, 1),
+        "from the app's own records");
+    assertEquals(
+        Orphans.Verdict.LOOPS,
+        bug.engineVerdict(),
+        "and from daprd's own counters: " + bug.engine());
+    assertTrue(Orphans.lastThird(orphanTimes, from, to) > 0, "still arriving at the end");
+    for (var r : bugRecords)
+      if (r.kind() == Orphans.Kind.ORPHANED)
+        assertEquals(0, r.stateKeys(), "Redis held none of the instance's keys: " + r);
+    assertTrue(
+        sidecarLines(bugDir, "(?=.*run-activity)(?=.*no such instance exists)") > 3,
+        "the sidecar's own log says it, in 1.15's words");
+    assertTrue(
+        Files.readString(bugDir.resolve("summary.json")).contains("\"verdict\" : \"loops\""),
+        "one spelling: lower case");
 
-      Path fixDir = top.resolve("1.16.2");
-      var fix = side.runs().get(1);
-      assertEquals("1.16.2", fix.versions().daprVersion());
-      var fixRecords = records(fixDir);
-      List<Long> fixOrphans =
-          fixRecords.stream()
-              .filter(r -> r.kind() == Orphans.Kind.ORPHANED)
-              .map(Orphans.Execution::beganMs)
-              .toList();
-      assertTrue(
-          fixOrphans.size() <= Orphans.allowance(1),
-          "the fix: at most one more run of each parallel activity: " + fixOrphans.size());
-      assertEquals(
-          0,
-          Orphans.lastThird(fixOrphans, fix.phases().observeFromMs(), fix.phases().observeToMs()));
-      assertEquals(
-          Orphans.Verdict.STOPS,
-          fix.verdict(),
-          "the fix runs each orphaned activity once more, inside the window, then stops");
-      assertEquals(
-          Orphans.Verdict.STOPS,
-          fix.engineVerdict(),
-          "daprd's own counters stop too: " + fix.engine());
-      assertTrue(fixOrphans.size() > 0, "and that one more run is recorded");
-      // The app still runs (the last stack stays up): its own count agrees with its records.
-      assertEquals(fixOrphans.size(), stats().path("total").path("orphaned").asLong());
-      assertTrue(
-          sidecarLines(
-                  fixDir,
-                  "cannot add event to workflow as state has been purged|workflow actor instance"
-                      + " not found when reporting activity result")
-              > 0,
-          "1.16.2's own words for the orphaned activity");
-      assertTrue(Files.size(top.resolve("timeline.png")) > 1000);
-    } finally {
-      Reproduce.down();
-    }
+    Path fixDir = top.resolve("1.16.2");
+    var fix = side.runs().get(1);
+    assertEquals("1.16.2", fix.versions().daprVersion());
+    var fixRecords = records(fixDir);
+    List<Long> fixOrphans = DaprReport.orphanTimes(fixRecords);
+    assertTrue(
+        fixOrphans.size() <= Orphans.allowance(1),
+        "the fix: at most one more run of each parallel activity: " + fixOrphans.size());
+    assertEquals(
+        0, Orphans.lastThird(fixOrphans, fix.phases().observeFromMs(), fix.phases().observeToMs()));
+    assertEquals(
+        Orphans.Verdict.STOPS,
+        fix.verdict(),
+        "the fix runs each orphaned activity once more, inside the window, then stops");
+    assertEquals(
+        Orphans.Verdict.STOPS,
+        fix.engineVerdict(),
+        "daprd's own counters stop too: " + fix.engine());
+    assertTrue(fixOrphans.size() > 0, "and that one more run is recorded");
+    // The app still runs (the last stack stays up): its own count agrees with its records.
+    assertEquals(fixOrphans.size(), stats().path("total").path("orphaned").asLong());
+    assertTrue(
+        sidecarLines(
+                fixDir,
+                "cannot add event to workflow as state has been purged|workflow actor instance"
+                    + " not found when reporting activity result")
+            > 0,
+        "1.16.2's own words for the orphaned activity");
+    assertTrue(Files.size(top.resolve("timeline.png")) > 1000);
   }
 
   /**
@@ -643,101 +661,88 @@ public class DaprTests {
   @Test
   @Tag("e2e")
   void afterTheTtlExpiresARestartOfTheSidecarAloneLeavesActivitiesLooping() throws Exception {
-    try {
-      var run =
-          Reproduce.run(
-              "--mode", "ttl", "--ttl", "2", "--observe", "24", "--activity-seconds", "4");
-      assertEquals(0, run.exit(), "reproduce_issue.sh --mode ttl failed");
-      var s = Cli.readJson(run.summary(), DaprReport.Summary.class);
-      assertEquals("ttl", s.mode());
-      assertNotNull(s.phases().restoredMs(), "the sidecar was restarted");
-      var recs = records(run.summary().getParent());
-      List<Long> t =
-          recs.stream()
-              .filter(r -> r.kind() == Orphans.Kind.ORPHANED)
-              .map(Orphans.Execution::beganMs)
-              .toList();
-      assertEquals(
-          Orphans.Verdict.LOOPS,
-          Orphans.verdict(t, s.phases().observeFromMs(), s.phases().observeToMs(), 1),
-          "orphans keep coming: " + t.size());
-      assertEquals(
-          s.counts().orphanedExecutions(),
-          t.stream()
-              .filter(x -> x >= s.phases().observeFromMs() && x <= s.phases().observeToMs())
-              .count());
-    } finally {
-      Reproduce.down();
-    }
+    var run =
+        Reproduce.run("--mode", "ttl", "--ttl", "2", "--observe", "24", "--activity-seconds", "4");
+    assertEquals(0, run.exit(), "reproduce_issue.sh --mode ttl failed");
+    var s = Cli.readJson(run.summary(), DaprReport.Summary.class);
+    assertEquals("ttl", s.mode());
+    assertNotNull(s.phases().restoredMs(), "the sidecar was restarted");
+    var recs = records(run.summary().getParent());
+    List<Long> t = DaprReport.orphanTimes(recs);
+    assertEquals(
+        Orphans.Verdict.LOOPS,
+        Orphans.verdict(t, s.phases().observeFromMs(), s.phases().observeToMs(), 1),
+        "orphans keep coming: " + t.size());
+    assertEquals(
+        s.counts().orphanedExecutions(),
+        t.stream()
+            .filter(x -> x >= s.phases().observeFromMs() && x <= s.phases().observeToMs())
+            .count());
   }
 
   /** The seed's scale scenario, small: every workflow gets its own orphan count. */
   @Test
   @Tag("e2e")
   void twoWorkflowsEachGetTheirOwnOrphanCount() throws Exception {
-    try {
-      var run =
-          Reproduce.run(
-              "--workflows",
-              "2",
-              "--wait-before-kill",
-              "12",
-              "--outage",
-              "3",
-              "--observe",
-              "18",
-              "--activity-seconds",
-              "3");
-      assertEquals(0, run.exit());
-      var s = Cli.readJson(run.summary(), DaprReport.Summary.class);
-      assertEquals(2, s.instances().size());
-      var recs = records(run.summary().getParent());
-      for (var i : s.instances()) {
-        long mine =
-            recs.stream()
-                .filter(
-                    r ->
-                        r.instanceId().equals(i.instanceId())
-                            && r.kind() == Orphans.Kind.ORPHANED
-                            && r.beganMs() <= s.phases().observeToMs())
-                .count();
-        assertEquals(mine, i.orphaned(), i.toString());
-        assertTrue(
-            i.orphaned() > Orphans.allowance(1),
-            "each workflow's activities loop on their own: " + i);
-        assertEquals("not found", i.afterLoss());
-      }
-      // The app's own count per instance agrees with its records (it kept counting after the
-      // window): /stats first, then the records, which the app writes before it counts.
-      JsonNode perInstance = stats().path("per_instance");
-      var after = records(run.summary().getParent());
-      for (var i : s.instances()) {
-        long counted = perInstance.path(i.instanceId()).path("orphaned").asLong();
-        long recorded =
-            after.stream()
-                .filter(
-                    r -> r.instanceId().equals(i.instanceId()) && r.kind() == Orphans.Kind.ORPHANED)
-                .count();
-        assertTrue(
-            counted >= i.orphaned() && recorded >= counted,
-            i.instanceId()
-                + ": window "
-                + i.orphaned()
-                + ", counted "
-                + counted
-                + ", recorded "
-                + recorded);
-      }
-      // A duplicate id is the client's mistake: 409.
-      var dup =
-          call(
-              "POST",
-              "http://127.0.0.1:" + Reproduce.port(8999) + "/workflow/hello",
-              "{\"instance_id\": \"" + s.instances().get(0).instanceId() + "\"}");
-      assertEquals(409, dup.statusCode(), dup.body());
-    } finally {
-      Reproduce.down();
+    var run =
+        Reproduce.run(
+            "--workflows",
+            "2",
+            "--wait-before-kill",
+            "12",
+            "--outage",
+            "3",
+            "--observe",
+            "18",
+            "--activity-seconds",
+            "3");
+    assertEquals(0, run.exit());
+    var s = Cli.readJson(run.summary(), DaprReport.Summary.class);
+    assertEquals(2, s.instances().size());
+    var recs = records(run.summary().getParent());
+    for (var i : s.instances()) {
+      long mine =
+          recs.stream()
+              .filter(
+                  r ->
+                      r.instanceId().equals(i.instanceId())
+                          && r.kind() == Orphans.Kind.ORPHANED
+                          && r.beganMs() <= s.phases().observeToMs())
+              .count();
+      assertEquals(mine, i.orphaned(), i.toString());
+      assertTrue(
+          i.orphaned() > Orphans.allowance(1),
+          "each workflow's activities loop on their own: " + i);
+      assertEquals("not found", i.afterLoss());
     }
+    // The app's own count per instance agrees with its records (it kept counting after the
+    // window): /stats first, then the records, which the app writes before it counts.
+    JsonNode perInstance = stats().path("per_instance");
+    var after = records(run.summary().getParent());
+    for (var i : s.instances()) {
+      long counted = perInstance.path(i.instanceId()).path("orphaned").asLong();
+      long recorded =
+          after.stream()
+              .filter(
+                  r -> r.instanceId().equals(i.instanceId()) && r.kind() == Orphans.Kind.ORPHANED)
+              .count();
+      assertTrue(
+          counted >= i.orphaned() && recorded >= counted,
+          i.instanceId()
+              + ": window "
+              + i.orphaned()
+              + ", counted "
+              + counted
+              + ", recorded "
+              + recorded);
+    }
+    // A duplicate id is the client's mistake: 409.
+    var dup =
+        call(
+            "POST",
+            "http://127.0.0.1:" + Reproduce.port(8999) + "/workflow/hello",
+            "{\"instance_id\": \"" + s.instances().get(0).instanceId() + "\"}");
+    assertEquals(409, dup.statusCode(), dup.body());
   }
 
   /**
@@ -747,36 +752,51 @@ public class DaprTests {
   @Test
   @Tag("e2e")
   void aDeadAppIsAnErrorNotAVerdict() throws Exception {
-    try {
-      Thread killer = killRestored("app");
-      var run =
-          Reproduce.run(
-              "--wait-before-kill",
-              "20",
-              "--outage",
-              "2",
-              "--observe",
-              "30",
-              "--activity-seconds",
-              "3");
-      killer.join();
-      assertEquals(2, run.exit(), "a measurement that could not be taken is exit 2");
-      List<String> errors = run.stderr().stream().filter(l -> l.startsWith("error:")).toList();
-      assertEquals(1, errors.size(), "one error line: " + errors);
-      String last = errors.get(0);
-      assertTrue(
-          last.startsWith("error: DaprApp (pid ") && last.contains(" died by "),
-          "the process watch names it: " + last);
-      assertNull(run.summary(), "no summary path claimed on stdout");
-      Path partial =
-          Path.of(
-              last.substring(last.indexOf("partial results in ") + "partial results in ".length()));
-      var s = Cli.readJson(partial, DaprReport.Summary.class);
-      assertNull(s.verdict());
-      assertNotNull(s.incomplete());
-    } finally {
-      Reproduce.down();
-    }
+    var failed =
+        failedRun(
+            runKilling(
+                "app",
+                "--wait-before-kill",
+                "20",
+                "--outage",
+                "2",
+                "--observe",
+                "30",
+                "--activity-seconds",
+                "3"));
+    String last = failed.error();
+    assertTrue(
+        last.startsWith("error: DaprApp (pid ") && last.contains(" died by "),
+        "the process watch names it: " + last);
+    assertNull(failed.summary().verdict());
+    assertNotNull(failed.summary().incomplete());
+  }
+
+  /**
+   * A run that could not be measured, as the kit must end one: its one error line, and the partial
+   * summary that line names.
+   */
+  record Failed(String error, Path partial, DaprReport.Summary summary) {}
+
+  /** RUN as a measurement that could not be taken: exit 2, one error line, no summary claimed. */
+  static Failed failedRun(Reproduce.Result run) throws Exception {
+    assertEquals(2, run.exit(), "a measurement that could not be taken is exit 2");
+    List<String> errors = run.stderr().stream().filter(l -> l.startsWith("error:")).toList();
+    assertEquals(1, errors.size(), "one error line: " + errors);
+    String error = errors.get(0);
+    assertNull(run.summary(), "no summary path claimed on stdout");
+    String marker = "partial results in ";
+    assertTrue(error.contains(marker), "the error line names the partial results: " + error);
+    Path partial = Path.of(error.substring(error.indexOf(marker) + marker.length()));
+    return new Failed(error, partial, Cli.readJson(partial, DaprReport.Summary.class));
+  }
+
+  /** ./reproduce_issue.sh ARGS, with ROLE killed a few seconds into the observation. */
+  static Reproduce.Result runKilling(String role, String... args) throws Exception {
+    Thread killer = killRestored(role);
+    var run = Reproduce.run(args);
+    killer.join();
+    return run;
   }
 
   /** Kills ROLE a few seconds into the observation, once the pidfile names the restored sidecar. */
@@ -834,43 +854,30 @@ public class DaprTests {
   @Test
   @Tag("e2e")
   void aDeadSidecarIsAnErrorNotAVerdict() throws Exception {
-    try {
-      Thread killer = killRestored("daprd");
-      var run =
-          Reproduce.run(
-              "--dapr-version",
-              "1.16.2",
-              "--wait-before-kill",
-              "15",
-              "--outage",
-              "3",
-              "--observe",
-              "20",
-              "--activity-seconds",
-              "3");
-      killer.join();
-      assertEquals(2, run.exit(), "a measurement that could not be taken is exit 2");
-      List<String> errors = run.stderr().stream().filter(l -> l.startsWith("error:")).toList();
-      assertEquals(1, errors.size(), "one error line: " + errors);
-      String err = errors.get(0);
-      assertTrue(
-          err.startsWith("error: the Dapr sidecar (daprd) (pid ") && err.contains(" died by "),
-          err);
-      assertNull(run.summary(), "no summary path claimed on stdout");
-      Path partial =
-          Path.of(
-              err.substring(err.indexOf("partial results in ") + "partial results in ".length()));
-      var s = Cli.readJson(partial, DaprReport.Summary.class);
-      assertNull(s.verdict(), "no verdict from a half-dead stack");
-      assertTrue(
-          s.incomplete().contains("daprd") && s.incomplete().contains("died"), s.incomplete());
-      assertTrue(
-          Files.readString(partial.resolveSibling("report.md"))
-              .contains("No verdict: the Dapr sidecar"),
-          "report.md says it too");
-    } finally {
-      Reproduce.down();
-    }
+    var failed =
+        failedRun(
+            runKilling(
+                "daprd",
+                "--dapr-version",
+                "1.16.2",
+                "--wait-before-kill",
+                "15",
+                "--outage",
+                "3",
+                "--observe",
+                "20",
+                "--activity-seconds",
+                "3"));
+    String err = failed.error();
+    assertTrue(
+        err.startsWith("error: the Dapr sidecar (daprd) (pid ") && err.contains(" died by "), err);
+    var s = failed.summary();
+    assertNull(s.verdict(), "no verdict from a half-dead stack");
+    assertTrue(s.incomplete().contains("daprd") && s.incomplete().contains("died"), s.incomplete());
+    assertTrue(
+        Files.readString(failed.partial().resolveSibling("report.md"))
+            .contains("No verdict: the Dapr sidecar"),
+        "report.md says it too");
   }
 
   /**
@@ -881,85 +888,63 @@ public class DaprTests {
   @Test
   @Tag("e2e")
   void aTwoReleaseMatrixShowsTheFixFromTheAppsRecordsAndFromDaprdsMetrics() throws Exception {
-    try {
-      var run =
-          Reproduce.run(
-              "--dapr-versions",
-              "1.16.0,1.16.2",
-              "--wait-before-kill",
-              "15",
-              "--outage",
-              "3",
-              "--observe",
-              "24",
-              "--activity-seconds",
-              "3");
-      assertEquals(0, run.exit(), "the matrix failed");
-      Path top = run.summary().getParent();
-      assertEquals("matrix.md", run.summary().getFileName().toString());
-      var matrix = Cli.readJson(top.resolve("matrix.json"), DaprMatrix.Matrix.class);
+    var run = twoReleases("--dapr-versions", "1.16.0,1.16.2");
+    assertEquals(0, run.exit(), "the matrix failed");
+    Path top = run.summary().getParent();
+    assertEquals("matrix.md", run.summary().getFileName().toString());
+    var matrix = Cli.readJson(top.resolve("matrix.json"), DaprMatrix.Matrix.class);
+    assertEquals(
+        List.of("1.16.0", "1.16.2"),
+        matrix.rows().stream().map(r -> r.build().requested()).toList());
+    for (String f : List.of("matrix.md", "matrix.csv", "matrix.png"))
+      assertTrue(Files.size(top.resolve(f)) > 100, f);
+    assertEquals(
+        3, Files.readAllLines(top.resolve("matrix.csv")).size(), "a header and one row a release");
+    Orphans.Verdict[] expected = {Orphans.Verdict.LOOPS, Orphans.Verdict.STOPS};
+    String[] dirs = {"1.16.0", "1.16.2"};
+    for (int i = 0; i < 2; i++) {
+      Path dir = top.resolve(dirs[i]);
+      var s = Cli.readJson(dir.resolve("summary.json"), DaprReport.Summary.class);
+      var p = s.phases();
+      List<Long> orphans = DaprReport.orphanTimes(records(dir));
       assertEquals(
-          List.of("1.16.0", "1.16.2"),
-          matrix.rows().stream().map(r -> r.build().requested()).toList());
-      for (String f : List.of("matrix.md", "matrix.csv", "matrix.png"))
-        assertTrue(Files.size(top.resolve(f)) > 100, f);
-      assertEquals(
-          3,
-          Files.readAllLines(top.resolve("matrix.csv")).size(),
-          "a header and one row a release");
-      Orphans.Verdict[] expected = {Orphans.Verdict.LOOPS, Orphans.Verdict.STOPS};
-      String[] dirs = {"1.16.0", "1.16.2"};
-      for (int i = 0; i < 2; i++) {
-        Path dir = top.resolve(dirs[i]);
-        var s = Cli.readJson(dir.resolve("summary.json"), DaprReport.Summary.class);
-        var p = s.phases();
-        List<Long> orphans =
-            records(dir).stream()
-                .filter(r -> r.kind() == Orphans.Kind.ORPHANED)
-                .map(Orphans.Execution::beganMs)
-                .toList();
-        assertEquals(
-            expected[i],
-            Orphans.verdict(orphans, p.observeFromMs(), p.observeToMs(), 1),
-            dirs[i] + " from the app's records");
-        var engine =
-            DaprReport.engineEvidence(
-                dir,
-                p.lossMs(),
-                s.instances().stream().map(DaprReport.Instance::instanceId).toList());
-        assertEquals(expected[i], engine.verdict(), dirs[i] + " from daprd's metrics: " + engine);
+          expected[i],
+          Orphans.verdict(orphans, p.observeFromMs(), p.observeToMs(), 1),
+          dirs[i] + " from the app's records");
+      var engine =
+          DaprReport.engineEvidence(
+              dir,
+              p.lossMs(),
+              s.instances().stream().map(DaprReport.Instance::instanceId).toList());
+      assertEquals(expected[i], engine.verdict(), dirs[i] + " from daprd's metrics: " + engine);
+      assertTrue(
+          engine.readings().stream()
+              .anyMatch(
+                  r -> r.label().equals("before-loss") && r.error() == null && r.reminders() > 0),
+          "daprd's counters were read before the loss, and counted the live workflow's reminders:"
+              + " "
+              + engine.readings());
+      assertEquals(expected[i].json(), matrix.rows().get(i).outcome().engineVerdict());
+      assertEquals(expected[i].json(), matrix.rows().get(i).outcome().verdict());
+      assertNull(engine.jobs().error(), "the scheduler's jobs were read: " + engine.jobs());
+      if (i == 0) {
         assertTrue(
-            engine.readings().stream()
-                .anyMatch(
-                    r -> r.label().equals("before-loss") && r.error() == null && r.reminders() > 0),
-            "daprd's counters were read before the loss, and counted the live workflow's reminders:"
-                + " "
-                + engine.readings());
-        assertEquals(expected[i].json(), matrix.rows().get(i).outcome().engineVerdict());
-        assertEquals(expected[i].json(), matrix.rows().get(i).outcome().verdict());
-        assertNull(engine.jobs().error(), "the scheduler's jobs were read: " + engine.jobs());
-        if (i == 0) {
-          assertTrue(
-              engine.remindersFiredInLastThird() > 0
-                  && engine.remindersFiredInWindow() > Engine.allowance(1),
-              engine.toString());
-          assertTrue(
-              engine.jobs().forLostInstances() > 0,
-              "the lost instance's run-activity jobs stay in the scheduler: " + engine.jobs());
-        } else {
-          assertEquals(0, engine.remindersFiredInLastThird(), engine.toString());
-          assertEquals(
-              0, engine.jobs().forLostInstances(), "the fix deletes them: " + engine.jobs());
-        }
-        String md = Files.readString(dir.resolve("report.md"));
+            engine.remindersFiredInLastThird() > 0
+                && engine.remindersFiredInWindow() > Engine.allowance(1),
+            engine.toString());
         assertTrue(
-            md.contains("--dapr-versions 1.16.0,1.16.2")
-                && md.contains("Engine evidence:")
-                && md.contains("Environment:"),
-            md);
+            engine.jobs().forLostInstances() > 0,
+            "the lost instance's run-activity jobs stay in the scheduler: " + engine.jobs());
+      } else {
+        assertEquals(0, engine.remindersFiredInLastThird(), engine.toString());
+        assertEquals(0, engine.jobs().forLostInstances(), "the fix deletes them: " + engine.jobs());
       }
-    } finally {
-      Reproduce.down();
+      String md = Files.readString(dir.resolve("report.md"));
+      assertTrue(
+          md.contains("--dapr-versions 1.16.0,1.16.2")
+              && md.contains("Engine evidence:")
+              && md.contains("Environment:"),
+          md);
     }
   }
 

@@ -42,8 +42,7 @@ public class OrchestratorTests {
     Process p = pb.redirectError(err.toFile()).start();
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
+      Fakes.stopTree(p);
       fail("did not end within 120 s: " + Files.readString(err));
     }
     return new Ran(p.exitValue(), out, Files.readString(err), (System.nanoTime() - t0) / 1e9);
@@ -77,13 +76,9 @@ public class OrchestratorTests {
     Process sleeper =
         new ProcessBuilder("sleep", "120").start(); // stands in for a stack an earlier run left up
     try {
-      String st =
-          Files.readString(Path.of("/proc/" + sleeper.pid() + "/stat"))
-              .replaceFirst("^.*\\) ", "")
-              .split(" ")[19];
-      Files.writeString(state.resolve("dapr.pids"), "redis " + sleeper.pid() + " " + st + "\n");
+      Files.writeString(state.resolve("dapr.pids"), Fakes.pidfileLine("redis", sleeper));
       Files.writeString(
-          state.resolve("temporal.pids"), "temporal-server-off " + sleeper.pid() + " " + st + "\n");
+          state.resolve("temporal.pids"), Fakes.pidfileLine("temporal-server-off", sleeper));
       Set<String> before = resultFolders();
       Map<String, String> none = Map.of();
       List<Object[]> cases =
@@ -195,20 +190,22 @@ public class OrchestratorTests {
           + " >\"$out/summary.json\"; exit 2' TERM; echo '{}' >\"$out/start.json\"; while :; do"
           + " sleep 0.1; done";
 
+  /** SCRIPT after kit/procs.sh and kit/temporal.sh, with DIR/state as its state folder. */
+  static Ran temporalSh(Path dir, String script) throws Exception {
+    return ran(Fakes.kitBash(dir.resolve("state"), "source kit/temporal.sh; " + script));
+  }
+
   static Ran experiment(Path dir, Path jbang) throws Exception {
-    String script =
-        "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; JBANG="
+    return temporalSh(
+        dir,
+        "JBANG="
             + jbang
-            + "; source kit/procs.sh; source kit/temporal.sh; "
-            + "RUN_ID=test RUN_DIR="
+            + "; RUN_ID=test RUN_DIR="
             + dir
             + " ADDRESS=localhost:1 WORKFLOWS=5 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=2 MAX_WAIT=0; "
             + "temporal_experiment "
             + dir.resolve("bug")
-            + " 0.5 1";
-    var pb = new ProcessBuilder("bash", "-c", script);
-    pb.environment().put("DURABLE_KIT_STATE", dir.resolve("state").toString());
-    return ran(pb);
+            + " 0.5 1");
   }
 
   /**
@@ -280,18 +277,15 @@ public class OrchestratorTests {
             + describe
             + " ;;\nesac\n");
     cli.toFile().setExecutable(true);
-    String script =
-        "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source"
-            + " kit/temporal.sh; RUN_DIR="
+    return temporalSh(
+        dir,
+        "RUN_DIR="
             + dir
             + " TEMPORAL_BIN="
             + cli
             + " TEMPORAL_NAMESPACE_WAIT=2; temporal_server_up off "
             + port
-            + "; echo \"up at $ADDRESS\"";
-    var pb = new ProcessBuilder("bash", "-c", script);
-    pb.environment().put("DURABLE_KIT_STATE", dir.resolve("state").toString());
-    return ran(pb);
+            + "; echo \"up at $ADDRESS\"");
   }
 
   static int freePort() throws Exception {
@@ -353,16 +347,15 @@ public class OrchestratorTests {
             "exit 0",
             "mkdir -p \"$out\"; sleep 0.3; echo '{}' >\"$out/start.json\"; echo '{}'"
                 + " >\"$out/summary.json\"; sleep 60");
-    String script =
-        "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; JBANG="
-            + jbang
-            + "; source kit/procs.sh; source kit/temporal.sh; temporal_cli() { :; };"
-            + " temporal_server_up() { ADDRESS=localhost:1; }; RUN_ID=test RUN_DIR="
-            + dir
-            + "; temporal_hang_cases";
-    var pb = new ProcessBuilder("bash", "-c", script);
-    pb.environment().put("DURABLE_KIT_STATE", dir.resolve("state").toString());
-    Ran r = ran(pb);
+    Ran r =
+        temporalSh(
+            dir,
+            "JBANG="
+                + jbang
+                + "; temporal_cli() { :; }; temporal_server_up() { ADDRESS=localhost:1; };"
+                + " RUN_ID=test RUN_DIR="
+                + dir
+                + "; temporal_hang_cases");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("hang-cases.md"), r.out());
     for (int n = 1; n <= 5; n++)
@@ -585,11 +578,7 @@ public class OrchestratorTests {
     Path state = Files.createTempDirectory("state");
     Process sleeper = new ProcessBuilder("sleep", "300").start();
     try {
-      String st =
-          Files.readString(Path.of("/proc/" + sleeper.pid() + "/stat"))
-              .replaceFirst("^.*\\) ", "")
-              .split(" ")[19];
-      Files.writeString(state.resolve("dapr.pids"), "redis " + sleeper.pid() + " " + st + "\n");
+      Files.writeString(state.resolve("dapr.pids"), Fakes.pidfileLine("redis", sleeper));
       Set<String> before = resultFolders();
       Ran same = script(state, Map.of(), "--dapr-version", "1.15.8,1.15.4");
       assertOneError(same, "1.15.8,1.15.4");

@@ -21,13 +21,11 @@ public class ProcsTests {
     }
   }
 
-  static final String PRELUDE =
-      "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; ";
+  static final String PRELUDE = Fakes.PRELUDE;
 
   /** Runs SCRIPT after sourcing kit/procs.sh, with a state folder of its own; at most 60 s. */
   static Ran bash(Path state, String script) throws Exception {
-    var pb = new ProcessBuilder("bash", "-c", PRELUDE + script).redirectErrorStream(true);
-    pb.environment().put("DURABLE_KIT_STATE", state.toString());
+    var pb = Fakes.kitBash(state, script).redirectErrorStream(true);
     long t0 = System.nanoTime();
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes());
@@ -55,11 +53,7 @@ public class ProcsTests {
               .start();
       assertEquals(0, p.waitFor());
       assertTrue(sleeper.isAlive(), "an unrelated process that holds a recorded pid is not killed");
-      String st =
-          Files.readString(Path.of("/proc/" + sleeper.pid() + "/stat"))
-              .replaceFirst("^.*\\) ", "")
-              .split(" ")[19];
-      Files.writeString(pidfile, "redis " + sleeper.pid() + " " + st + "\n");
+      Files.writeString(pidfile, Fakes.pidfileLine("redis", sleeper));
       p =
           new ProcessBuilder(
                   "bash",
@@ -85,18 +79,19 @@ public class ProcsTests {
   @Tag("fast")
   void aProcessThatDiesOnItsOwnDoesNotEndTheScript() throws Exception {
     Path dir = Files.createTempDirectory("procs");
-    String script =
-        "set -euo pipefail; KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; PIDFILE="
-            + dir.resolve("pids")
-            + "; start_bg sleeper "
-            + dir.resolve("log")
-            + " sleep 60; start_bg other "
-            + dir.resolve("log")
-            + " sleep 60; kill -KILL \"$(pid_of sleeper)\"; sleep 0.5; record_pids; cat"
-            + " \"$PIDFILE\"; stop_all 2>/dev/null; echo went-on";
-    Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), out);
+    Ran r =
+        bash(
+            dir,
+            "PIDFILE="
+                + dir.resolve("pids")
+                + "; start_bg sleeper "
+                + dir.resolve("log")
+                + " sleep 60; start_bg other "
+                + dir.resolve("log")
+                + " sleep 60; kill -KILL \"$(pid_of sleeper)\"; sleep 0.5; record_pids; cat"
+                + " \"$PIDFILE\"; stop_all 2>/dev/null; echo went-on");
+    String out = r.out();
+    assertEquals(0, r.exit(), out);
     assertTrue(out.contains("went-on"), out);
     assertFalse(out.contains("sleeper "), "the dead process is no longer recorded: " + out);
     assertTrue(out.contains("other "), "the live one still is: " + out);
@@ -111,14 +106,8 @@ public class ProcsTests {
   @Tag("fast")
   void aLockWhoseOwnerWasKilledIsTakenOverWhileItsChildStillRuns() throws Exception {
     Path state = Files.createTempDirectory("lock");
-    var pb =
-        new ProcessBuilder("bash", "-c", PRELUDE + "take_lock demo; echo locked; sleep 30")
-            .redirectErrorStream(true);
-    pb.environment().put("DURABLE_KIT_STATE", state.toString());
-    Process owner = pb.start();
+    Process owner = lockOwner(state);
     try {
-      var r = new java.io.BufferedReader(new java.io.InputStreamReader(owner.getInputStream()));
-      assertEquals("locked", r.readLine());
       new ProcessBuilder("kill", "-KILL", String.valueOf(owner.pid())).start().waitFor();
       owner.waitFor(10, TimeUnit.SECONDS);
       Ran next = bash(state, "take_lock demo; echo took-it");
@@ -129,9 +118,23 @@ public class ProcsTests {
               .contains("taking over the demo lock from run " + owner.pid() + ", which is gone"),
           next.out());
     } finally {
-      owner.descendants().forEach(ProcessHandle::destroyForcibly);
-      owner.destroyForcibly();
+      Fakes.stopTree(owner);
     }
+  }
+
+  /** A run in STATE that holds the demo lock (its child, a sleep, too), once it has taken it. */
+  static Process lockOwner(Path state) throws Exception {
+    Process owner =
+        Fakes.kitBash(state, "take_lock demo; echo locked; sleep 30")
+            .redirectErrorStream(true)
+            .start();
+    try {
+      assertEquals("locked", Fakes.firstLine(owner));
+    } catch (Throwable notLocked) {
+      Fakes.stopTree(owner);
+      throw notLocked;
+    }
+    return owner;
   }
 
   /** ...and a live owner still refuses a second run, in one error line. */
@@ -139,14 +142,8 @@ public class ProcsTests {
   @Tag("fast")
   void aLockWhoseOwnerIsAliveRefusesASecondRun() throws Exception {
     Path state = Files.createTempDirectory("lock");
-    var pb =
-        new ProcessBuilder("bash", "-c", PRELUDE + "take_lock demo; echo locked; sleep 30")
-            .redirectErrorStream(true);
-    pb.environment().put("DURABLE_KIT_STATE", state.toString());
-    Process owner = pb.start();
+    Process owner = lockOwner(state);
     try {
-      var r = new java.io.BufferedReader(new java.io.InputStreamReader(owner.getInputStream()));
-      assertEquals("locked", r.readLine());
       Ran next = bash(state, "take_lock demo; echo took-it");
       assertEquals(2, next.exit(), next.out());
       assertEquals(1, next.errorLines(), next.out());
@@ -154,8 +151,7 @@ public class ProcsTests {
           next.out().contains("another demo run is in progress (pid " + owner.pid() + ")"),
           next.out());
     } finally {
-      owner.descendants().forEach(ProcessHandle::destroyForcibly);
-      owner.destroyForcibly();
+      Fakes.stopTree(owner);
     }
   }
 
@@ -207,19 +203,15 @@ public class ProcsTests {
   @Tag("fast")
   void aHangUpSaysWhereThePartialResultsAre() throws Exception {
     Path state = Files.createTempDirectory("hup");
-    var pb =
-        new ProcessBuilder(
-                "bash",
-                "-c",
-                PRELUDE
-                    + "partial() { echo \"partial results (interrupted): /x/summary.json\" >&2; };"
+    Process p =
+        Fakes.kitBash(
+                state,
+                "partial() { echo \"partial results (interrupted): /x/summary.json\" >&2; };"
                     + " ON_INTERRUPT=partial; echo up; for ((i = 0; i < 300; i++)); do sleep 0.1;"
                     + " done")
-            .redirectErrorStream(true);
-    pb.environment().put("DURABLE_KIT_STATE", state.toString());
-    Process p = pb.start();
-    var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
-    assertEquals("up", r.readLine());
+            .redirectErrorStream(true)
+            .start();
+    assertEquals("up", Fakes.firstLine(p));
     new ProcessBuilder("kill", "-HUP", String.valueOf(p.pid())).start().waitFor();
     String rest = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(20, TimeUnit.SECONDS));

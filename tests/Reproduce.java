@@ -1,6 +1,9 @@
 // Runs ./reproduce_issue.sh as a user would, for the end-to-end tests: its progress (stderr) is
 // shown indented as it comes; its stdout's last line is the summary path it claims.
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
@@ -12,9 +15,15 @@ public final class Reproduce {
 
   public record Result(int exit, Path summary, List<String> stderr) {}
 
-  public static Result run(String... args) throws Exception {
+  /** ./reproduce_issue.sh ARGS, as a command line. */
+  static List<String> command(String... args) {
     List<String> cmd = new ArrayList<>(List.of("./reproduce_issue.sh"));
     cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  public static Result run(String... args) throws Exception {
+    List<String> cmd = command(args);
     System.out.println("     $ " + String.join(" ", cmd));
     Process p = new ProcessBuilder(cmd).start();
     List<String> err = new ArrayList<>();
@@ -37,6 +46,21 @@ public final class Reproduce {
     int rc = p.waitFor();
     pump.join();
     return new Result(rc, out.isEmpty() ? null : Path.of(out.get(out.size() - 1)), err);
+  }
+
+  /**
+   * ./reproduce_issue.sh ARGS refuses them as the kit refuses bad input: exit 2, one line on stderr
+   * and it an error line, nothing on stdout (no summary path is claimed).
+   */
+  public static void assertRefused(String... args) throws Exception {
+    Process p = new ProcessBuilder(command(args)).start();
+    String err = new String(p.getErrorStream().readAllBytes()).trim();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    String what = String.join(" ", args) + ": " + err;
+    assertEquals(2, p.waitFor(), what);
+    assertEquals(1, err.lines().count(), what);
+    assertTrue(err.startsWith("error: "), err);
+    assertEquals("", out, "nothing on stdout: no summary path is claimed");
   }
 
   /** The kit's state folder (locks, pidfiles), as kit/procs.sh finds it. */

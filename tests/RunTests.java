@@ -8,7 +8,7 @@
 //SOURCES ../Workflows.java ../StartWorkflows.java ../ActivityWorker.java ../WorkflowWorker.java
 //SOURCES ../kit/Report.java ../kit/Charts.java ../kit/Orphans.java ../kit/DaprReport.java ../DaprApp.java
 //SOURCES ../kit/Original.java
-//SOURCES Reproduce.java
+//SOURCES Reproduce.java Fakes.java
 //SOURCES TemporalTests.java
 //SOURCES DaprTests.java
 //SOURCES ComposeTests.java

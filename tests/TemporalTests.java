@@ -19,7 +19,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +35,11 @@ public class TemporalTests {
   static final Events.Restart W1R3 =
       new Events.Restart("w1.r3@42", 1, 3, 1_000, 1_100, 1_130, true, false);
 
+  /** The chaos worker of the run under test (pid 42), and another run's (pid 43) beside it. */
+  static final Events.WorkerConfig
+      MINE = new Events.WorkerConfig(42, "activities:run", 0.1, 1, 5, 0.01, "1.38.0", 0),
+      THEIRS = new Events.WorkerConfig(43, "activities:other", 0.1, 1, 5, 0.01, "1.38.0", 0);
+
   static Events.Records records(boolean executionFiles, Events.Event... events) {
     return Events.Records.of(List.of(events), executionFiles);
   }
@@ -45,14 +49,15 @@ public class TemporalTests {
         id, "run-" + id, "failed", "w1.r3@42", 1_105L, "start_to_close", 4_105L);
   }
 
+  /** Task a, handed to w1.r3@42 and timed out, beside W1R3's restart record and EXECUTION. */
+  static Loss.Explained classifyA(Events.Execution execution) {
+    return Loss.classify(handedAndTimedOut("a"), records(true, W1R3, execution));
+  }
+
   @Test
   @Tag("fast")
   void aTaskHandedToAWorkerThatNeverBeganItIsLostWithThatWorkersEvidence() {
-    var e =
-        Loss.classify(
-            handedAndTimedOut("a"),
-            records(
-                true, W1R3, new Events.Execution("other", "run-other", "1", 1, "w1.r2@42", 900)));
+    var e = classifyA(new Events.Execution("other", "run-other", "1", 1, "w1.r2@42", 900));
     assertEquals(Loss.Outcome.LOST, e.outcome(), e.toString());
     assertEquals("w1.r3@42", e.handover().identity());
     assertEquals(1, e.incarnation().worker());
@@ -67,10 +72,7 @@ public class TemporalTests {
   @Test
   @Tag("fast")
   void aTaskThatAWorkerBeganAndThenTimedOutRanAndIsNotLost() {
-    var e =
-        Loss.classify(
-            handedAndTimedOut("a"),
-            records(true, W1R3, new Events.Execution("a", "run-a", "1", 1, "w1.r3@42", 1_106)));
+    var e = classifyA(new Events.Execution("a", "run-a", "1", 1, "w1.r3@42", 1_106));
     assertEquals(Loss.Outcome.RAN_THEN_TIMED_OUT, e.outcome(), e.toString());
     assertTrue(e.executedByAWorker());
   }
@@ -79,11 +81,7 @@ public class TemporalTests {
   @Tag("fast")
   void anExecutionRecordOfAnotherRunWithTheSameWorkflowIdDoesNotCount() {
     // A reused workflow id: the earlier run's record names the same id but another run id.
-    var e =
-        Loss.classify(
-            handedAndTimedOut("a"),
-            records(
-                true, W1R3, new Events.Execution("a", "an-earlier-run", "1", 1, "w1.r1@7", 10)));
+    var e = classifyA(new Events.Execution("a", "an-earlier-run", "1", 1, "w1.r1@7", 10));
     assertEquals(Loss.Outcome.LOST, e.outcome(), e.toString());
   }
 
@@ -144,8 +142,8 @@ public class TemporalTests {
   @Test
   @Tag("fast")
   void restartsCountOnlyThisQueuesWorkersWhileWorkWasQueued() {
-    var mine = new Events.WorkerConfig(42, "activities:run", 0.1, 1, 5, 0.01, "1.38.0", 0);
-    var theirs = new Events.WorkerConfig(43, "activities:other", 0.1, 1, 5, 0.01, "1.38.0", 0);
+    var mine = MINE;
+    var theirs = THEIRS;
     var r =
         records(
             true,
@@ -178,7 +176,7 @@ public class TemporalTests {
   @Test
   @Tag("fast")
   void withNoWorkerOnThisQueueNoOtherQueuesRestartsAreCounted() {
-    var theirs = new Events.WorkerConfig(43, "activities:other", 0.1, 1, 5, 0.01, "1.38.0", 0);
+    var theirs = THEIRS;
     var r =
         records(
             true, theirs, new Events.Restart("w1.r9@43", 1, 9, 1_000, 1_600, 1_620, true, false));
@@ -301,7 +299,7 @@ public class TemporalTests {
   @Test
   @Tag("fast")
   void lostWhereAddsUpToLostAndEachLostTaskCarriesItsPoll() {
-    var cfg = new Events.WorkerConfig(42, "activities:run", 0.1, 1, 5, 0.01, "1.38.0", 0);
+    var cfg = MINE;
     var r =
         records(
             true,
@@ -351,8 +349,8 @@ public class TemporalTests {
   @Test
   @Tag("fast")
   void shutdownWorkerAndInstanceKeysAreCountedForThisRunsWorkersOnly() {
-    var mine = new Events.WorkerConfig(42, "activities:run", 0.1, 1, 5, 0.01, "1.38.0", 0);
-    var theirs = new Events.WorkerConfig(43, "activities:other", 0.1, 1, 5, 0.01, "1.38.0", 0);
+    var mine = MINE;
+    var theirs = THEIRS;
     var r2 = new Events.Restart("w1.r2@42", 1, 2, 0, 900, 950, true, false);
     var r =
         records(
@@ -437,7 +435,7 @@ public class TemporalTests {
   @Test
   @Tag("fast")
   void aRunsReportCarriesVersionsCommandTableEvidenceChartAndEnvironment() throws Exception {
-    var cfg = new Events.WorkerConfig(42, "activities:run", 0.1, 1, 5, 0.01, "1.38.0", 0);
+    var cfg = MINE;
     var r = records(true, cfg, W1R3, poll("w1.r3@42", 1_090, 1_101, "cancelled", null));
     var lost = Loss.classify(handedAndTimedOut("a"), r);
     var s =
@@ -563,24 +561,34 @@ public class TemporalTests {
     assertTrue(r.haveExecutionRecords());
   }
 
+  /**
+   * The kit's workflow and activity (as worker w1.r1@test, recording to LOG) on ENV's in-memory
+   * server, started; a stub for workflow ID on WORKFLOW_QUEUE.
+   */
+  static Workflows.HelloWorkflow hello(
+      TestWorkflowEnvironment env,
+      String workflowQueue,
+      String activityQueue,
+      Cli.JsonLines log,
+      String id) {
+    env.newWorker(workflowQueue)
+        .registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
+    env.newWorker(activityQueue)
+        .registerActivitiesImplementations(new Workflows.HelloActivitiesImpl("w1.r1@test", log));
+    env.start();
+    return env.getWorkflowClient()
+        .newWorkflowStub(
+            Workflows.HelloWorkflow.class,
+            WorkflowOptions.newBuilder().setTaskQueue(workflowQueue).setWorkflowId(id).build());
+  }
+
   @Test
   @Tag("fast")
   void workflowRunsItsActivityOnTheGivenQueueAndTheExecutionIsRecorded() throws Exception {
     Path events = Files.createTempDirectory("events");
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      env.newWorker("wf-q").registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
       var log = new Cli.JsonLines(events.resolve("executions-1.jsonl"));
-      env.newWorker("act-q")
-          .registerActivitiesImplementations(new Workflows.HelloActivitiesImpl("w1.r1@test", log));
-      env.start();
-      var stub =
-          env.getWorkflowClient()
-              .newWorkflowStub(
-                  Workflows.HelloWorkflow.class,
-                  WorkflowOptions.newBuilder()
-                      .setTaskQueue("wf-q")
-                      .setWorkflowId("hello-unit-1")
-                      .build());
+      var stub = hello(env, "wf-q", "act-q", log, "hello-unit-1");
       assertEquals("Hello from w1.r1@test", stub.run(new Workflows.Params(5, 0.2, 1.0, "act-q")));
       String runId = WorkflowStub.fromTyped(stub).getExecution().getRunId();
       log.close();
@@ -594,21 +602,10 @@ public class TemporalTests {
   @Tag("fast")
   void anActivityThatOutlivesItsTimeoutFailsTheWorkflowAfterOneAttempt() throws Exception {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      env.newWorker(Workflows.WORKFLOW_QUEUE)
-          .registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
       var log =
           new Cli.JsonLines(Files.createTempDirectory("events").resolve("executions-1.jsonl"));
-      env.newWorker(Workflows.ACTIVITY_QUEUE)
-          .registerActivitiesImplementations(new Workflows.HelloActivitiesImpl("w1.r1@test", log));
-      env.start();
       var stub =
-          env.getWorkflowClient()
-              .newWorkflowStub(
-                  Workflows.HelloWorkflow.class,
-                  WorkflowOptions.newBuilder()
-                      .setTaskQueue(Workflows.WORKFLOW_QUEUE)
-                      .setWorkflowId("hello-unit-2")
-                      .build());
+          hello(env, Workflows.WORKFLOW_QUEUE, Workflows.ACTIVITY_QUEUE, log, "hello-unit-2");
       var e =
           assertThrows(
               WorkflowFailedException.class,
@@ -653,6 +650,20 @@ public class TemporalTests {
             null);
     Cli.writeJson(dir.resolve("summary.json"), s);
     return dir.resolve("summary.json");
+  }
+
+  /** kit/Tables.java, which writes every Markdown and CSV table of the reports. */
+  @Test
+  @Tag("fast")
+  void aTableHasItsHeaderASeparatorAndRowsOfItsWidthAndCsvQuotesOnlyWhatItMust() {
+    var t = Tables.of("a", "b").row(1, null).row("x, y", "say \"hi\"");
+    assertEquals("| a | b |\n|---|---|\n| 1 | null |\n| x, y | say \"hi\" |\n", t.markdown());
+    assertEquals("a,b\n1,null\n\"x, y\",\"say \"\"hi\"\"\"\n", t.csv());
+    assertEquals("a\n", Tables.of("a").csv(), "no rows: the header alone");
+    assertThrows(IllegalArgumentException.class, () -> t.row(1), "a row narrower than the header");
+    assertThrows(
+        IllegalArgumentException.class, () -> t.row(1, 2, 3), "a row wider than the header");
+    assertEquals(List.of("a", "b", "c"), Tables.join(List.of("a"), List.of("b", "c")));
   }
 
   @Test
@@ -818,27 +829,12 @@ public class TemporalTests {
             new String[] {"--activity-seconds", "Infinity"},
             new String[] {"--dapr-src", "/nonexistent"},
             new String[] {"--workflows"})) {
-      Process p =
-          new ProcessBuilder(List.of("./reproduce_issue.sh"))
-              .command(concat("./reproduce_issue.sh", args))
-              .start();
-      String err = new String(p.getErrorStream().readAllBytes()).trim();
-      String out = new String(p.getInputStream().readAllBytes()).trim();
-      assertEquals(2, p.waitFor(), String.join(" ", args) + ": " + err);
-      assertEquals(1, err.lines().count(), String.join(" ", args) + ": " + err);
-      assertTrue(err.startsWith("error: "), err);
-      assertEquals("", out, "nothing on stdout: no summary path is claimed");
+      Reproduce.assertRefused(args);
     }
     Process p =
         new ProcessBuilder("./reproduce_issue.sh", "temporal", "--workflows", "08", "--help")
             .start();
     assertEquals(0, p.waitFor(), "--help answers");
-  }
-
-  static List<String> concat(String first, String[] rest) {
-    List<String> l = new ArrayList<>(List.of(first));
-    l.addAll(List.of(rest));
-    return l;
   }
 
   static String assertBad(java.util.concurrent.Callable<Integer> command, String... args) {
