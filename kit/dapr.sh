@@ -45,14 +45,21 @@ orphaned only when the sidecar says "no such instance" twice and Redis holds non
 EOF
 }
 
-APP_PORT=8999 DAPR_HTTP=3500 DAPR_GRPC=50001 REDIS_PORT=6380 PLACEMENT_PORT=50005 SCHEDULER_PORT=50006
-DAPR_METRICS_PORT=59092 ETCD_PORT=52379
-PLACEMENT_HEALTH_PORT=58080 PLACEMENT_METRICS_PORT=59090 SCHEDULER_HEALTH_PORT=58081 SCHEDULER_METRICS_PORT=59091 ETCD_PEER_PORT=52380
-ETCD_HTTP_PORT=52381 PLACEMENT_RAFT_PORT=58201
-APP_B_PORT=8998 DAPR_B_HTTP=3501 DAPR_B_GRPC=50002 REDIS_B_PORT=6381 DAPR_B_METRICS_PORT=59093 # the crossapp mode's second app
-for _p in APP_B_PORT DAPR_B_HTTP DAPR_B_GRPC REDIS_B_PORT DAPR_B_METRICS_PORT \
-   APP_PORT DAPR_HTTP DAPR_GRPC REDIS_PORT PLACEMENT_PORT SCHEDULER_PORT DAPR_METRICS_PORT ETCD_PORT \
-  PLACEMENT_HEALTH_PORT PLACEMENT_METRICS_PORT SCHEDULER_HEALTH_PORT SCHEDULER_METRICS_PORT ETCD_PEER_PORT ETCD_HTTP_PORT PLACEMENT_RAFT_PORT; do
+# Every port of the stack lies below 32768, outside Linux's ephemeral range (32768-60999), and stays there
+# with any DURABLE_KIT_PORT_OFFSET (up to 5000). Inside it (Dapr's own 50001, 50005, 9090..., as the kit
+# had them) the kernel lends a free port to any program's outgoing connection, whose TIME-WAIT then
+# refuses our server the port for 60 s while nothing listens there, and a connect probe of a free port can
+# even meet itself (a self-connection) and report a listener: the "port 59092 is in use" of a run just after
+# another, and the daprd that "failed to listen" right after the check had found the port free.
+APP_PORT=8999 DAPR_HTTP=3500 DAPR_GRPC=25001 REDIS_PORT=6380 PLACEMENT_PORT=25005 SCHEDULER_PORT=25006
+DAPR_METRICS_PORT=25092 ETCD_PORT=25070
+PLACEMENT_HEALTH_PORT=25080 PLACEMENT_METRICS_PORT=25090 SCHEDULER_HEALTH_PORT=25081 SCHEDULER_METRICS_PORT=25091 ETCD_PEER_PORT=25071
+ETCD_HTTP_PORT=25072 PLACEMENT_RAFT_PORT=25011
+APP_B_PORT=8998 DAPR_B_HTTP=3501 DAPR_B_GRPC=25002 REDIS_B_PORT=6381 DAPR_B_METRICS_PORT=25093 # the crossapp mode's second app
+DAPR_PORT_VARS=(APP_B_PORT DAPR_B_HTTP DAPR_B_GRPC REDIS_B_PORT DAPR_B_METRICS_PORT
+  APP_PORT DAPR_HTTP DAPR_GRPC REDIS_PORT PLACEMENT_PORT SCHEDULER_PORT DAPR_METRICS_PORT ETCD_PORT
+  PLACEMENT_HEALTH_PORT PLACEMENT_METRICS_PORT SCHEDULER_HEALTH_PORT SCHEDULER_METRICS_PORT ETCD_PEER_PORT ETCD_HTTP_PORT PLACEMENT_RAFT_PORT)
+for _p in "${DAPR_PORT_VARS[@]}"; do
   printf -v "$_p" '%d' $((${!_p} + KIT_PORT_OFFSET)) # DURABLE_KIT_PORT_OFFSET moves the whole stack
 done
 APP_URL="http://127.0.0.1:$APP_PORT"
@@ -229,6 +236,8 @@ local_dapr_up() { # VERSION (or src:DIR), resolved before by dapr_resolve
     { apt-get update -qq && apt-get install -y -qq redis-server; } >&2 || die "could not install redis-server (apt-get install redis-server)"
   }
   ports_free "$APP_PORT" "$DAPR_HTTP" "$DAPR_GRPC" "$REDIS_PORT" "$PLACEMENT_PORT" "$SCHEDULER_PORT" "$ETCD_PORT" "$DAPR_METRICS_PORT"
+  warn_ephemeral "$APP_PORT" "$DAPR_HTTP" "$DAPR_GRPC" "$REDIS_PORT" "$PLACEMENT_PORT" "$SCHEDULER_PORT" "$ETCD_PORT" "$DAPR_METRICS_PORT" \
+    "$ETCD_PEER_PORT" "$ETCD_HTTP_PORT" "$PLACEMENT_HEALTH_PORT" "$SCHEDULER_HEALTH_PORT" "$PLACEMENT_RAFT_PORT"
 
   # The run's own copy of the components: Redis where this run's Redis listens (DURABLE_KIT_PORT_OFFSET
   # moves it), and in ttl modes the TTL asked for.
@@ -269,6 +278,7 @@ local_dapr_up() { # VERSION (or src:DIR), resolved before by dapr_resolve
 # test has it. The activities' app records every execution, asking the workflow's sidecar about its instance.
 crossapp_up() {
   ports_free "$APP_B_PORT" "$DAPR_B_HTTP" "$DAPR_B_GRPC" "$REDIS_B_PORT" "$DAPR_B_METRICS_PORT"
+  warn_ephemeral "$APP_B_PORT" "$DAPR_B_HTTP" "$DAPR_B_GRPC" "$REDIS_B_PORT" "$DAPR_B_METRICS_PORT"
   local res="$RUN_DIR/components-b"; mkdir -p "$res"
   cp "$KIT/dapr/components/resiliency.yaml" "$res/"
   sed -e "s/localhost:6380/localhost:$REDIS_B_PORT/" "$KIT/dapr/components/statestore.yaml" >"$res/statestore.yaml"
@@ -508,11 +518,11 @@ dapr_matrix() { # V,V,...
       secs=$((SECONDS - started))
       grep -q '^\[dapr-build\] cached' "$RUN_DIR/build.err" && secs=0 # built earlier: no build time of this run
       set +e
-      ( set -e; trap cleanup EXIT; trap interrupted INT TERM; dapr_run "$v" ) 2> >(tee "$RUN_DIR/run.err" >&2)
+      ( set -e; trap cleanup EXIT; trap 'on_signal 130' INT TERM; trap 'on_signal 129' HUP; dapr_run "$v" ) 2> >(tee "$RUN_DIR/run.err" >&2)
       rc=$?
       set -e
       wait 2>/dev/null || true
-      [[ $rc == 130 ]] && exit 130
+      [[ $rc == 130 || $rc == 129 ]] && exit "$rc" # interrupted: the matrix stops too
       [[ $rc == 0 ]] || warn "Dapr $v: the run failed (exit $rc); the matrix goes on"
     else
       secs=-1 rc=2

@@ -66,23 +66,48 @@ ON_INTERRUPT=""  # a function to run on Ctrl-C before everything stops (prints w
 # Never fails: a process that has just died (and been reaped) gives an empty answer, not an exit under set -e.
 proc_start() { awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null || true; }
 
+# A signal (Ctrl-C, TERM, a closed terminal) that comes while a process is being started is held until that
+# process is recorded. The waiter below forks it before its pid reaches this shell: a run that stopped in
+# between left it running in a session of its own, in no pidfile, out of reach of stop_all and of --down.
+STARTING=0 PENDING_SIGNAL="" STOPPING=0
+on_signal() { # EXIT-CODE: the INT, TERM and HUP trap
+  if ((STARTING > 0)); then PENDING_SIGNAL="$1"; return 0; fi
+  interrupted "$1"
+}
+hold_signals() { STARTING=$((STARTING + 1)); }
+release_signals() { # a signal held meanwhile is acted on now, with everything started so far recorded
+  STARTING=$((STARTING - 1))
+  if ((STARTING == 0)) && [[ -n "$PENDING_SIGNAL" ]]; then
+    local code="$PENDING_SIGNAL"; PENDING_SIGNAL=""
+    interrupted "$code"
+  fi
+  return 0
+}
+
 start_bg() { # NAME LOGFILE command...: own process group; the log is appended to, never truncated
-  local name="$1" log="$2" pid; shift 2
+  local name="$1" log="$2" pid="" fd rc; shift 2
+  # Nothing starts once the run is stopping: it would outlive the stop.
+  ((STOPPING == 0)) || { warn "not starting $name: the run is stopping"; return 1; }
   mkdir -p "$(dirname "$log")" 2>/dev/null || die "cannot create the folder of $log"
   printf '=== %s: %s started at %s\n' "$KIT_SCRIPT_NAME" "$name" "$(date '+%F %T')" 2>/dev/null >>"$log" ||
     die "cannot write $log (is the disk full?)"
+  hold_signals
   # The process is the leader of its own group (its pid is what the pidfile names); a small waiter beside it
   # appends its exit code to its log when it ends, so a wait for it can say at once that it died, and how.
   # The waiter keeps none of our descriptors: a run left up must not hold the caller's stdout or stderr.
-  read -r pid < <(
+  exec {fd}< <(
     setsid "$@" >>"$log" 2>&1 </dev/null 9>&- &
     echo "$!"
     exec >/dev/null 2>&1 </dev/null 9>&-
     rc=0; wait "$!" || rc=$?
     printf '=== %s: %s exited with code %d at %s\n' "$KIT_SCRIPT_NAME" "$name" "$rc" "$(date '+%F %T')" >>"$log"
   )
-  PIDS+=("$pid"); NAMES+=("$name"); LOGS+=("$log")
-  record_pids
+  # A held signal interrupts the read (status above 128); the pid is still in the pipe, so read again.
+  while :; do rc=0; read -r -u "$fd" pid || rc=$?; ((rc > 128)) || break; done
+  exec {fd}<&-
+  if [[ -n "$pid" ]]; then PIDS+=("$pid"); NAMES+=("$name"); LOGS+=("$log"); record_pids; fi
+  release_signals
+  [[ -n "$pid" ]] || die "could not start $name (see $log)"
 }
 
 # A process started by start_bg that has ended: its exit code (from its log), or "unknown".
@@ -126,6 +151,7 @@ stop_pid() { # PID [SIGNAL]: the whole process group, then wait for it (KILL aft
   for ((i = 0; i < 50; i++)); do running_group "$pid" || return 0; sleep 0.1; done
   kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   for ((i = 0; i < 20; i++)); do running_group "$pid" || return 0; sleep 0.1; done
+  warn "process $pid (or one of its group) is still there 2 s after SIGKILL"
 }
 # The process, or any process of the group it leads (a JVM under jbang's launcher), is still there.
 running_group() { kill -0 -- "-$1" 2>/dev/null || kill -0 "$1" 2>/dev/null; }
@@ -185,6 +211,7 @@ stop_recorded() { # PIDFILE
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
+  STOPPING=1
   release_locks
   if [[ $KEEP_UP == 1 && $rc == 0 ]]; then record_pids; exit 0; fi
   stop_all
@@ -194,14 +221,15 @@ cleanup() {
 }
 interrupted() { # EXIT-CODE
   trap - INT TERM HUP
+  STOPPING=1
   echo >&2
   echo "interrupted: stopping everything this script started" >&2
   [[ -n "$ON_INTERRUPT" ]] && "$ON_INTERRUPT" || true
   exit "$1"
 }
 trap cleanup EXIT
-trap 'interrupted 130' INT TERM
-trap 'interrupted 129' HUP # a closed terminal: the partial summary and its path, as after Ctrl-C
+trap 'on_signal 130' INT TERM
+trap 'on_signal 129' HUP # a closed terminal: the partial summary and its path, as after Ctrl-C
 
 # One run of a kind at a time: a second one refuses in one line instead of corrupting the first. The run is named
 # by its pid and start time in KIND.lock.pid; the flock is held only while that file is read and written, never for
@@ -226,6 +254,9 @@ take_lock() { # NAME
 }
 release_locks() {
   local f owner st
+  # Only the script that took them: a subshell's cleanup (a matrix leg) would otherwise free the run's lock
+  # while the run goes on ($$ names the script in its subshells too).
+  [[ "$BASHPID" == "$$" ]] || return 0
   for f in "${LOCKS[@]}"; do
     owner=""; read -r owner st <"$f" 2>/dev/null || true
     [[ "$owner" == "$$" ]] && rm -f "$f"
@@ -242,6 +273,20 @@ wait_port() { # PORT SECONDS WHAT [NAME]: with NAME (as given to start_bg), a pr
     sleep 0.1
   done
   die "$3 did not open port $1 within $2 s"
+}
+# A port in the machine's ephemeral range (net.ipv4.ip_local_port_range) is lent by the kernel to outgoing
+# connections whenever nothing is bound to it, and one such connection (or its TIME-WAIT, 60 s) then refuses
+# our server the port although nothing listens there; a connect probe can even connect to itself on it.
+in_range() { # LOW HIGH PORT...: the ports among PORT... that lie in [LOW, HIGH]
+  local lo="$1" hi="$2" p out=(); shift 2
+  for p in "$@"; do ((p >= lo && p <= hi)) && out+=("$p"); done
+  echo "${out[*]}"
+}
+warn_ephemeral() { # PORT...: one warning line when this machine lends any of them to outgoing connections
+  local lo hi inside
+  read -r lo hi 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || return 0
+  inside="$(in_range "$lo" "$hi" "$@")"
+  [[ -z "$inside" ]] || warn "port(s) $inside lie in this machine's ephemeral port range ($lo-$hi, net.ipv4.ip_local_port_range): an outgoing connection may hold one for a minute, and a server then fails to bind it"
 }
 ports_free() { # PORT...: refuses to start next to something we did not start
   local p

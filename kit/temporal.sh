@@ -142,12 +142,15 @@ temporal_experiment() { # OUT INTERVAL WORKERS [SDK]
   local rc=0
   # The starter runs beside the two roles, watched with them: a role that dies ends the run at once (as an
   # error, with the partial summary), where the starter alone would wait for workflows nobody can run.
+  # A signal waits until it is recorded (kit/procs.sh's hold_signals), or the run's stop would miss it.
+  hold_signals
   "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --activity-sleep "$ACTIVITY_SLEEP" --activity-timeout "$ACTIVITY_TIMEOUT" \
     --address "$ADDRESS" --task-queue "$wq" --activity-task-queue "$aq" --wait --events "$out/events" --run-id "$run" \
     --out "$out" --interval "$interval" -n "$workers" ${TEMPORAL_CLI_VERSION:+--cli-version "$TEMPORAL_CLI_VERSION"} \
     ${KIT_COMMAND:+--command "$KIT_COMMAND"} --max-wait "$MAX_WAIT" &
   local starter=$! dead=""
   PIDS+=("$starter"); NAMES+=(starter); LOGS+=(""); record_pids # a killed script's starter is stopped by the next run
+  release_signals
   while kill -0 "$starter" 2>/dev/null; do
     alive workflow-worker || { dead=workflow-worker; break; }
     alive activity-worker || { dead=activity-worker; break; }

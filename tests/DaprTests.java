@@ -440,15 +440,15 @@ public class DaprTests {
         List.of(
             new String[] {
               v114,
-              "--etcd-client-ports dapr-scheduler-server-0=52579 --etcd-client-http-ports"
-                  + " dapr-scheduler-server-0=52581 --initial-cluster"
-                  + " dapr-scheduler-server-0=http://localhost:52580 --id"
-                  + " dapr-scheduler-server-0|52581"
+              "--etcd-client-ports dapr-scheduler-server-0=25270 --etcd-client-http-ports"
+                  + " dapr-scheduler-server-0=25272 --initial-cluster"
+                  + " dapr-scheduler-server-0=http://localhost:25271 --id"
+                  + " dapr-scheduler-server-0|25272"
             },
             new String[] {
               v115,
-              "--etcd-client-port 52579 --etcd-initial-cluster"
-                  + " dapr-scheduler-server-0=http://localhost:52580|52579"
+              "--etcd-client-port 25270 --etcd-initial-cluster"
+                  + " dapr-scheduler-server-0=http://localhost:25271|25270"
             },
             new String[] {"      --port int\n", "|"})) {
       Path bin = Files.createTempDirectory("sched");
@@ -967,61 +967,84 @@ public class DaprTests {
   @Test
   @Tag("e2e")
   void aSecondRunRefusesAndAnInterruptedRunLeavesAPartialSummary() throws Exception {
-    try {
-      // Ctrl-C is SIGINT. Tests started in the background (`cmd &` in a non-interactive shell)
-      // inherit SIGINT ignored, and bash cannot trap a signal ignored at entry: seen in a CI run,
-      // where the run went on to the end and exited 0. So the run starts with SIGINT back to its
-      // default (perl is in Debian's base system).
-      List<String> cmd = new ArrayList<>();
-      if (Files.isExecutable(Path.of("/usr/bin/perl")))
-        cmd.addAll(
-            List.of(
-                "/usr/bin/perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die \"exec: $!\\n\""));
-      else
-        Assumptions.assumeFalse(
-            sigintIgnored(),
-            "SIGINT is ignored in this test process and there is no perl to restore it: Ctrl-C"
-                + " cannot be sent");
+    // (the @AfterEach stops the stack and checks every port of it)
+    // Ctrl-C is SIGINT. Tests started in the background (`cmd &` in a non-interactive shell)
+    // inherit SIGINT ignored, and bash cannot trap a signal ignored at entry: seen in a CI run,
+    // where the run went on to the end and exited 0. So the run starts with SIGINT back to its
+    // default (perl is in Debian's base system).
+    List<String> cmd = new ArrayList<>();
+    if (Files.isExecutable(Path.of("/usr/bin/perl")))
       cmd.addAll(
-          List.of("./reproduce_issue.sh", "--wait-before-kill", "40", "--activity-seconds", "3"));
-      Process first =
-          new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      for (int i = 0;
-          i < 360;
-          i++) { // until the workflow runs: its activities show in the app's own count
-        Thread.sleep(500);
-        try {
-          if (stats().path("total").path("executions").asLong() > 0) break;
-        } catch (java.io.IOException notUpYet) {
-          // the app is still starting
-        }
+          List.of(
+              "/usr/bin/perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die \"exec: $!\\n\""));
+    else
+      Assumptions.assumeFalse(
+          sigintIgnored(),
+          "SIGINT is ignored in this test process and there is no perl to restore it: Ctrl-C"
+              + " cannot be sent");
+    cmd.addAll(
+        List.of("./reproduce_issue.sh", "--wait-before-kill", "40", "--activity-seconds", "3"));
+    Process first = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    for (int i = 0;
+        i < 360;
+        i++) { // until the workflow runs: its activities show in the app's own count
+      Thread.sleep(500);
+      try {
+        if (stats().path("total").path("executions").asLong() > 0) break;
+      } catch (java.io.IOException notUpYet) {
+        // the app is still starting
       }
-      Process second =
-          new ProcessBuilder("./reproduce_issue.sh", "--wait-before-kill", "5").start();
-      String err = new String(second.getErrorStream().readAllBytes()).trim();
-      assertEquals(2, second.waitFor(), err);
-      assertTrue(
-          err.startsWith("error: another dapr run is in progress") && err.lines().count() == 1,
-          err);
-      assertTrue(first.isAlive(), "the first run goes on untouched");
-
-      new ProcessBuilder("kill", "-INT", String.valueOf(first.pid())).start().waitFor();
-      String out = new String(first.getInputStream().readAllBytes()).trim();
-      assertEquals(130, first.waitFor());
-      Path partial = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
-      var s = Cli.readJson(partial, DaprReport.Summary.class);
-      assertEquals("interrupted by Ctrl-C", s.incomplete());
-      for (int base : new int[] {8999, 3500, 6380}) {
-        int port = Reproduce.port(base);
-        try (var sock = new java.net.Socket("127.0.0.1", port)) {
-          fail("port " + port + " still taken after Ctrl-C");
-        } catch (java.io.IOException expected) {
-          // everything the interrupted run started is stopped
-        }
-      }
-    } finally {
-      Reproduce.down();
     }
+    Process second = new ProcessBuilder("./reproduce_issue.sh", "--wait-before-kill", "5").start();
+    String err = new String(second.getErrorStream().readAllBytes()).trim();
+    assertEquals(2, second.waitFor(), err);
+    assertTrue(
+        err.startsWith("error: another dapr run is in progress") && err.lines().count() == 1, err);
+    assertTrue(first.isAlive(), "the first run goes on untouched");
+
+    new ProcessBuilder("kill", "-INT", String.valueOf(first.pid())).start().waitFor();
+    String out = new String(first.getInputStream().readAllBytes()).trim();
+    assertEquals(130, first.waitFor());
+    Path partial = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
+    var s = Cli.readJson(partial, DaprReport.Summary.class);
+    assertEquals("interrupted by Ctrl-C", s.incomplete());
+    for (int base : new int[] {8999, 3500, 6380}) {
+      int port = Reproduce.port(base);
+      try (var sock = new java.net.Socket("127.0.0.1", port)) {
+        fail("port " + port + " still taken after Ctrl-C");
+      } catch (java.io.IOException expected) {
+        // everything the interrupted run started is stopped
+      }
+    }
+    // Nothing of the run outlives it: each process it started has ended (its waiter writes the
+    // line), a sidecar that was starting as Ctrl-C came included (kit/procs.sh holds the signal
+    // until it is recorded).
+    for (int i = 0; !stillRunning(partial.getParent()).isEmpty(); i++) {
+      if (i == 100) fail("still running 10 s after Ctrl-C: " + stillRunning(partial.getParent()));
+      Thread.sleep(100);
+    }
+  }
+
+  /**
+   * The processes a run started that have not ended: the logs of RUN_DIR (and its legs) with more
+   * "NAME started" lines than "NAME exited" lines.
+   */
+  static List<String> stillRunning(Path runDir) throws java.io.IOException {
+    List<String> running = new ArrayList<>();
+    try (var logs = Files.walk(runDir)) {
+      for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
+        List<String> marks =
+            new String(Files.readAllBytes(log), java.nio.charset.StandardCharsets.ISO_8859_1)
+                .lines()
+                .filter(l -> l.startsWith("=== "))
+                .toList();
+        long started = marks.stream().filter(l -> l.matches("=== .*: .* started at .*")).count();
+        long exited =
+            marks.stream().filter(l -> l.matches("=== .*: .* exited with code .*")).count();
+        if (started > exited) running.add(runDir.relativize(log).toString());
+      }
+    }
+    return running;
   }
 
   /** Captures System.err for one call. */

@@ -305,4 +305,136 @@ public class ProcsTests {
     assertEquals(2, r.exit());
     assertTrue(r.out().contains("error: could not get it (exit code 1)"), r.out());
   }
+
+  /**
+   * The 59092 flake's suspect, proven real: Ctrl-C while start_bg waits for the pid of a process
+   * its waiter has just forked. That process must be recorded and stopped with the rest, not left
+   * running unrecorded in a session of its own (out of reach of --down too). A DEBUG trap in the
+   * waiter (set -T: inherited by the process substitution) sends the signal at that very moment:
+   * after the fork, before the pid is written.
+   */
+  @Test
+  @Tag("fast")
+  void aSignalWhileAProcessIsStartingStopsThatProcessToo() throws Exception {
+    Path dir = Files.createTempDirectory("starting");
+    Path pidOf = dir.resolve("fake.pid");
+    String hook =
+        "if [[ $BASHPID != $$ && $BASH_COMMAND == 'echo \"$!\"' ]]; then kill -INT $$; sleep 1;"
+            + " fi";
+    Ran r =
+        bash(
+            dir,
+            "PIDFILE="
+                + dir.resolve("pids")
+                + "; set -T; trap '"
+                + hook.replace("'", "'\\''")
+                + "' DEBUG; start_bg fake "
+                + dir.resolve("fake.log")
+                + " bash -c 'echo $$ > "
+                + pidOf
+                + "; exec sleep 300'; trap - DEBUG; echo went-on");
+    long pid = -1;
+    try {
+      assertEquals(130, r.exit(), r.out());
+      assertFalse(r.out().contains("went-on"), "the run stops at the signal: " + r.out());
+      for (int i = 0; i < 50 && !Files.exists(pidOf); i++) Thread.sleep(100);
+      assertTrue(Files.exists(pidOf), "the fake process was started: " + r.out());
+      pid = Long.parseLong(Files.readString(pidOf).trim());
+      var fake = ProcessHandle.of(pid);
+      for (int i = 0; i < 50 && fake.map(ProcessHandle::isAlive).orElse(false); i++)
+        Thread.sleep(100);
+      assertFalse(
+          fake.map(ProcessHandle::isAlive).orElse(false),
+          "the process that was starting as the signal came is stopped with the run: " + r.out());
+      assertTrue(r.out().contains("stopping fake"), r.out());
+      assertFalse(Files.exists(dir.resolve("pids")), "and the pidfile says nothing runs");
+    } finally {
+      if (pid > 0) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /**
+   * A signal that came while a start was held is acted on once the start is recorded; nothing
+   * starts once the run is stopping (its ON_INTERRUPT step, its cleanup).
+   */
+  @Test
+  @Tag("fast")
+  void nothingStartsOnceTheRunIsStopping() throws Exception {
+    Path dir = Files.createTempDirectory("stopping");
+    Ran r =
+        bash(
+            dir,
+            "late() { start_bg late "
+                + dir.resolve("late.log")
+                + " sleep 300 || echo refused; }; ON_INTERRUPT=late; kill -INT $$; sleep 5");
+    assertEquals(130, r.exit(), r.out());
+    assertTrue(
+        r.out().contains("warning: not starting late: the run is stopping")
+            && r.out().contains("refused"),
+        r.out());
+    assertFalse(Files.exists(dir.resolve("late.log")), "it was never started: " + r.out());
+  }
+
+  /**
+   * A matrix leg runs in a subshell with the run's cleanup as its EXIT trap: its end must not free
+   * the run's lock ($$ names the script in the subshell too), or a second run could start beside
+   * the matrix's next leg (and the next leg's cleanup said "No such file or directory").
+   */
+  @Test
+  @Tag("fast")
+  void aSubshellsCleanupLeavesTheRunsLockInPlace() throws Exception {
+    Path state = Files.createTempDirectory("leglock");
+    Ran r =
+        bash(
+            state,
+            "take_lock dapr; ( trap cleanup EXIT; exit 2 ) || true; ls \""
+                + state
+                + "\"; ( trap cleanup EXIT; exit 2 ) || true; echo second-leg-done");
+    assertEquals(0, r.exit(), r.out());
+    assertTrue(r.out().contains("dapr.lock.pid"), "the lock is still the run's: " + r.out());
+    assertTrue(r.out().contains("second-leg-done"), r.out());
+    assertFalse(r.out().contains("No such file"), r.out());
+  }
+
+  /**
+   * The 59092 flake's cause: the Dapr stack's ports were Dapr's own (50001, 59092...), inside
+   * Linux's ephemeral range, where the kernel lends a free port to any outgoing connection (and a
+   * connect probe can meet itself: "port 59092 is in use" with nothing listening, then a TIME-WAIT
+   * that refuses daprd the port for 60 s). Every port of the stack, at offset 0 and at the highest
+   * offset, lies outside this machine's range (32768-60999 where /proc does not say).
+   */
+  @Test
+  @Tag("fast")
+  void noPortOfTheDaprStackIsOneTheKernelLendsToConnections() throws Exception {
+    long lo = 32768, hi = 60999;
+    Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    if (Files.isReadable(range)) {
+      String[] r = Files.readAllLines(range).get(0).trim().split("\\s+");
+      lo = Long.parseLong(r[0]);
+      hi = Long.parseLong(r[1]);
+    }
+    for (String offset : List.of("0", "300", "5000")) {
+      var pb =
+          new ProcessBuilder(
+              "bash",
+              "-c",
+              "KIT=$PWD; KIT_SCRIPT_NAME=test; source kit/procs.sh; source kit/dapr.sh; trap -"
+                  + " EXIT; for v in $(compgen -v | grep -E '_PORT$|^DAPR_(B_)?(HTTP|GRPC)$'); do"
+                  + " echo \"$v ${!v}\"; done");
+      pb.environment().put("DURABLE_KIT_PORT_OFFSET", offset);
+      pb.environment().remove("DURABLE_KIT_STATE");
+      Process p = pb.start();
+      List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+      assertEquals(0, p.waitFor());
+      assertEquals(20, lines.size(), "every port of the stack: " + lines);
+      for (String l : lines) {
+        long port = Long.parseLong(l.split(" ")[1]);
+        assertFalse(
+            port >= lo && port <= hi,
+            l + " at offset " + offset + " lies in the ephemeral range " + lo + "-" + hi);
+      }
+    }
+    Ran r = bash(Files.createTempDirectory("range"), "in_range 32768 60999 8999 59092 25092 32768");
+    assertEquals("59092 32768", r.out().trim());
+  }
 }
