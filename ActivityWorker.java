@@ -13,7 +13,8 @@
 // code of a restart runs once per restart, so at C1's default threshold (200 calls) it ran
 // interpreted for the first 20 s of a run: at 0.05 of it a restart with no work costs 5-6 ms of
 // CPU instead of 10.8 (docs/measurements.md, 2026-12-01).
-//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -XX:+UseSerialGC
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -XX:+UseSerialGC -Xlog:cds*=off
+//CDS
 
 // The chaos worker: N activity workers, each restarted gracefully every INTERVAL seconds (±10%).
 // Every restart is written to <events>/restarts-<pid>.jsonl, every activity execution begun to

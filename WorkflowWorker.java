@@ -11,7 +11,8 @@
 // C1 and the serial GC leave the second core to the server (measured: less CPU per workflow task).
 // Compiling after 10 calls instead of 200: 1,000 first workflow tasks took 3.4 s of CPU instead of
 // 4.8-5.5 s, as the original's Python worker (3.5 s) (docs/measurements.md, 2026-12-01).
-//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -XX:+UseSerialGC
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -XX:+UseSerialGC -Xlog:cds*=off
+//CDS
 
 // The steady half of the experiment: runs the workflows and never restarts, so every loss is the
 // activity workers'.
