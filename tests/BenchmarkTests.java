@@ -130,6 +130,42 @@ public class BenchmarkTests {
 
   @Test
   @Tag("fast")
+  void theWarmUpWaitCountsOnlyEndedRestartsOfTheRunsOwnChaosWorker() throws Exception {
+    Path dir = Files.createTempDirectory("bench-warm");
+    var ready = new Benchmark.Ready();
+    ready.warmRestarts = 2;
+    ready.activityQueue = "activities:run";
+    // The original: a restart counts once its shutdown() returned.
+    ready.workerLog = dir.resolve("activity-worker.log");
+    assertEquals(0, ready.restartsEnded(), "no log yet: nothing ended");
+    Files.write(
+        ready.workerLog,
+        List.of(
+            "19:00:01.000 - [Restart #1] Worker starting (max 1 concurrent activity)",
+            "19:00:01.100 - [Restart #1] Worker shutdown() called",
+            "19:00:01.104 - [Restart #1] Worker shutdown() returned (took 0.003s)",
+            "19:00:01.106 - [Restart #2] Worker starting (max 1 concurrent activity)",
+            "19:00:01.200 - [Restart #2] Worker shutdown() called"));
+    assertEquals(1, ready.restartsEnded());
+    // The kit: restart records of the processes whose config names this run's queue only.
+    ready.workerLog = null;
+    ready.events = dir.resolve("events");
+    try (var mine = new Cli.JsonLines(ready.events.resolve("restarts-11.jsonl"));
+        var other = new Cli.JsonLines(ready.events.resolve("restarts-22.jsonl"))) {
+      mine.append(new Events.WorkerConfig(11, "activities:run", 0.1, 1, 5, 0.001, "1.38.0", 0));
+      other.append(new Events.WorkerConfig(22, "activities:other", 0.1, 1, 5, 0.001, "1.38.0", 0));
+      for (int r = 1; r <= 3; r++) {
+        mine.append(new Events.Restart("w1.r" + r + "@11", 1, r, 0, 1, 2, true, false));
+        other.append(new Events.Restart("w1.r" + r + "@22", 1, r, 0, 1, 2, true, false));
+      }
+    }
+    assertEquals(3, ready.restartsEnded(), "the other queue's restarts never count");
+    ready.warmRestarts = 0;
+    assertEquals(0, ready.restartsEnded(), "no wait asked: nothing read");
+  }
+
+  @Test
+  @Tag("fast")
   void workersOfSeveralProcessesAreToldApartByPid() {
     List<String> log =
         List.of(

@@ -7,7 +7,7 @@
 //DEPS org.yaml:snakeyaml:2.3
 //SOURCES ../Workflows.java ../StartWorkflows.java ../ActivityWorker.java ../WorkflowWorker.java
 //SOURCES ../kit/Report.java ../kit/Charts.java ../kit/Orphans.java ../kit/DaprReport.java ../DaprApp.java
-//SOURCES ../kit/Original.java
+//SOURCES ../kit/Original.java ../kit/Benchmark.java
 //SOURCES Reproduce.java Fakes.java
 //SOURCES TemporalTests.java
 //SOURCES DaprTests.java
