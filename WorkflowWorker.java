@@ -18,6 +18,8 @@
 // activity workers'.
 
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.worker.WorkerOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -53,9 +55,26 @@ public class WorkflowWorker implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     var client = connection.client("workflow-worker@" + ProcessHandle.current().pid());
-    WorkerFactory factory = WorkerFactory.newInstance(client);
+    // The original's Python worker caches up to 1,000 workflows (temporalio's default); the Java
+    // SDK's default is 600 (and 600 workflow threads), so with 1,000 workflows in flight the Java
+    // worker evicted some and fetched their whole histories again (59 GetWorkflowExecutionHistory
+    // calls in a 1,000-workflow run, none from the original's worker).
+    WorkerFactory factory =
+        WorkerFactory.newInstance(
+            client,
+            WorkerFactoryOptions.newBuilder()
+                .setWorkflowCacheSize(1000)
+                .setMaxWorkflowThreadCount(1000)
+                .build());
+    // The original's Python worker waits 10 s for a sticky workflow task before the server moves it
+    // to the normal queue (temporalio's default); the Java SDK's default is 5 s, and a task moved
+    // costs the server a transfer and the worker a full history fetch.
     factory
-        .newWorker(taskQueue)
+        .newWorker(
+            taskQueue,
+            WorkerOptions.newBuilder()
+                .setStickyQueueScheduleToStartTimeout(java.time.Duration.ofSeconds(10))
+                .build())
         .registerWorkflowImplementationTypes(Workflows.HelloWorkflowImpl.class);
     factory.start();
     log.info(
