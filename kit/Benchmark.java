@@ -40,6 +40,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       Benchmark.Check.class,
       Benchmark.Copy.class,
+      Benchmark.Order.class,
       Benchmark.Ready.class,
       Benchmark.Measure.class
     },
@@ -55,7 +56,7 @@ public class Benchmark implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new Cli.Fail("name a subcommand: check, copy, ready or measure (see --help)");
+    throw new Cli.Fail("name a subcommand: check, copy, order, ready or measure (see --help)");
   }
 
   @Command(
@@ -115,6 +116,34 @@ public class Benchmark implements Callable<Integer> {
     @Override
     public Integer call() {
       Original.copy(dir, to, new Original.Target(address, workflowQueue, activityQueue, idPrefix));
+      return 0;
+    }
+  }
+
+  /**
+   * Which kit runs first in a round: the original in odd rounds, the kit in even ones (original,
+   * kit, kit, original, ...). Run second, a kit meets the server as the other left it (its freshly
+   * closed workflows, its task queues still loaded), and the machine's load drifts within a round:
+   * when the kit always ran second, every such effect fell on the kit alone.
+   */
+  static List<String> order(int round) {
+    if (round < 1) throw new Cli.Fail("rounds count from 1, got " + round);
+    return round % 2 == 1 ? List.of("original", "kit") : List.of("kit", "original");
+  }
+
+  @Command(
+      name = "order",
+      mixinStandardHelpOptions = true,
+      description =
+          "Prints which kit runs first in round ROUND, then the other: original kit or kit"
+              + " original.")
+  static class Order implements Callable<Integer> {
+    @Option(names = "--round", required = true, description = "the round, from 1")
+    int round;
+
+    @Override
+    public Integer call() {
+      System.out.println(String.join(" ", order(round)));
       return 0;
     }
   }

@@ -1490,8 +1490,9 @@ public class Report implements Callable<Integer> {
     md.append(
         "\n"
             + "Times: each run's figure, then the ratio of the means (below 1: the kit is faster)."
-            + " Runs alternate original, kit, original, kit on one server, so a change in the"
-            + " machine's load falls on both.\n");
+            + " Runs follow one another on one server in the order original, kit, kit, original,"
+            + " ... (the rows' order), so a drift in the machine's load falls on both, and neither"
+            + " always meets the server as the other left it.\n");
     return md.toString();
   }
 
@@ -1613,9 +1614,10 @@ public class Report implements Callable<Integer> {
         }
       }
       if (!runs.isEmpty()) {
+        // In the order they ran (Benchmark.order: the original first in odd rounds).
         runs.sort(
             Comparator.comparing((BenchmarkRun r) -> r.run().round())
-                .thenComparing(r -> r.run().kit().equals("kit")));
+                .thenComparing(r -> r.run().kit().equals("kit") == (r.run().round() % 2 == 1)));
         if (runs.stream().noneMatch(r -> r.run().kit().equals("original"))
             || runs.stream().noneMatch(r -> r.run().kit().equals("kit"))) {
           throw new Cli.Fail(

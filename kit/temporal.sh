@@ -511,7 +511,7 @@ original_venv() { # PIPSPEC: sets PYTHON
 }
 
 # The benchmark beside the original kit: its three scripts and our three roles on one fresh dev server,
-# alternated original, kit, original, kit, ... for ROUNDS rounds; each run measured by kit/Benchmark.java.
+# in the order original, kit, kit, original, ... for ROUNDS rounds; each run measured by kit/Benchmark.java.
 # Each run's starts begin once its chaos worker has ended this many restarts (5 s at 0.1 s), for both kits:
 # a young JVM's first seconds of class loading and compiling cost the server's CPU (Benchmark.java ready).
 BENCH_WARM_RESTARTS=50
@@ -533,7 +533,9 @@ temporal_benchmark_original() { # DIR ROUNDS
     --activity-task-queue "warm-up:$RUN_ID" >"$RUN_DIR/warm-up.log" 2>&1 || die "StartWorkflows failed: $RUN_DIR/warm-up.log"
   for s in WorkflowWorker.java ActivityWorker.java; do "$JBANG" build "$KIT/$s" >>"$RUN_DIR/warm-up.log" 2>&1 || die "could not build $s: $RUN_DIR/warm-up.log"; done
   for ((r = 1; r <= rounds; r++)); do
-    for kind in original kit; do
+    # original, kit, then kit, original: neither always meets the server as the other left it (Benchmark.java order).
+    local order; order="$("$JBANG" "$KIT/kit/Benchmark.java" order --round "$r")" || die "Benchmark.java order failed"
+    for kind in $order; do
       dir="$RUN_DIR/r$r-$kind"; run="$RUN_ID-r$r-$kind"; wq="workflows:$run"; aq="activities:$run"; mkdir -p "$dir"
       say "benchmark round $r of $rounds, the $kind: $WORKFLOWS workflows, 1 chaos worker restarting every $interval s ($(cut -d' ' -f1-3 /proc/loadavg) load)"
       cp /proc/loadavg "$dir/loadavg"
@@ -570,7 +572,7 @@ temporal_benchmark_original() { # DIR ROUNDS
   done
   rm -rf "$copies"
   stop_named temporal-server-off
-  say "benchmark beside the original kit ($rounds round(s), alternated)"
+  say "benchmark beside the original kit ($rounds round(s), original and kit first in turn)"
   "$JBANG" "$KIT/kit/Report.java" benchmark "$RUN_DIR" >&2
   echo "$RUN_DIR/benchmark.md"
 }

@@ -321,4 +321,37 @@ public class BenchmarkTests {
         md.contains("| 10 starts, first start to last start | 2.00 s | 1.00 s | 0.50 |"), md);
     assertEquals(3, Files.readAllLines(dir.resolve("benchmark.csv")).size());
   }
+
+  @Test
+  @Tag("fast")
+  void theOriginalRunsFirstInOddRoundsAndTheKitInEvenOnesAndTheReportKeepsThatOrder()
+      throws Exception {
+    assertEquals(List.of("original", "kit"), Benchmark.order(1));
+    assertEquals(List.of("kit", "original"), Benchmark.order(2));
+    assertEquals(List.of("original", "kit"), Benchmark.order(3));
+    assertEquals(List.of("kit", "original"), Benchmark.order(4));
+    assertThrows(Cli.Fail.class, () -> Benchmark.order(0));
+    Path dir = Files.createTempDirectory("bench");
+    for (int round = 1; round <= 2; round++)
+      for (String kit : List.of("original", "kit"))
+        Cli.writeJson(
+            dir.resolve("r" + round + "-" + kit + "/run.json"),
+            Report.BenchmarkRun.of(
+                new Report.BenchmarkRun.Run(kit, round, 1.0, "sdk", kit + round + "-", 1, 0.1),
+                10,
+                2,
+                0,
+                2000,
+                List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
+                0,
+                new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of())));
+    assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
+    List<String> rows = Files.readAllLines(dir.resolve("benchmark.csv"));
+    assertEquals(
+        List.of("original,1", "kit,1", "kit,2", "original,2"),
+        rows.subList(1, rows.size()).stream()
+            .map(l -> String.join(",", List.of(l.split(",")).subList(0, 2)))
+            .toList(),
+        String.join("\n", rows));
+  }
 }
