@@ -135,8 +135,8 @@ public class Benchmark implements Callable<Integer> {
       name = "order",
       mixinStandardHelpOptions = true,
       description =
-          "Prints which kit runs first in round ROUND, then the other: original kit or kit"
-              + " original.")
+          "Prints the order of the round's two runs: original kit (odd rounds) or kit original"
+              + " (even ones).")
   static class Order implements Callable<Integer> {
     @Option(names = "--round", required = true, description = "the round, from 1")
     int round;
