@@ -440,6 +440,7 @@ public class Benchmark implements Callable<Integer> {
       List<Report.BenchmarkRun.Incarnation> incs = new ArrayList<>();
       List<Original.Incarnation> originals = List.of();
       Events.Records records = null;
+      Report.BenchmarkRun.ShutdownSteps steps = null;
       String workerSdk = sdk;
       if (workerLog != null) {
         originals = Original.incarnations(Files.readAllLines(workerLog), firstStart);
@@ -457,12 +458,18 @@ public class Benchmark implements Callable<Integer> {
         if (pids.isEmpty())
           throw new Cli.Fail("no chaos worker record for '" + activityQueue + "' under " + events);
         workerSdk = "io.temporal:temporal-sdk:" + records.configs().get(0).sdkVersion();
+        List<Events.Restart> ours = new ArrayList<>();
         for (var r : records.restarts()) {
-          if (pids.contains(Loss.pidOf(r.identity())))
+          if (pids.contains(Loss.pidOf(r.identity()))) {
+            ours.add(r);
             incs.add(
                 new Report.BenchmarkRun.Incarnation(
                     r.startMs(), r.shutdownBeginMs(), r.shutdownEndMs() - r.shutdownBeginMs()));
+          }
         }
+        steps =
+            Report.BenchmarkRun.shutdownSteps(
+                ours, records.shutdownCalls(), records.pollsByIdentity());
       }
       if (incs.isEmpty())
         throw new Cli.Fail(
@@ -513,7 +520,8 @@ public class Benchmark implements Callable<Integer> {
           incs,
           lost,
           new Report.BenchmarkRun.Handovers(
-              before, during, after, unplaced, offsets.stream().sorted().toList()));
+              before, during, after, unplaced, offsets.stream().sorted().toList()),
+          steps);
     }
 
     /** The Python SDK's default identity is "pid@host". */

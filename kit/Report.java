@@ -1147,7 +1147,13 @@ public class Report implements Callable<Integer> {
    * from each kit's own records. benchmark.csv has one line of these per run.
    */
   public record BenchmarkRun(
-      Run run, Starts starts, Busy busy, Shutdowns shutdown, Lost lost, Handovers handovers) {
+      Run run,
+      Starts starts,
+      Busy busy,
+      Shutdowns shutdown,
+      Lost lost,
+      Handovers handovers,
+      ShutdownSteps shutdownSteps) {
     /** Which kit, which round, the load average just before it, what ran. */
     public record Run(
         String kit,
@@ -1194,6 +1200,56 @@ public class Report implements Callable<Integer> {
       return h.handedTo() != null && "start_to_close".equalsIgnoreCase(h.timeoutType());
     }
 
+    /**
+     * The kit's graceful shutdowns step by step, from its chaos worker's wire records (null for the
+     * original, whose side of the wire is not recorded): the ShutdownWorker round trip, then until
+     * the incarnation's open poll closed, then until every executor had ended (shutdown returned).
+     * Java SDK 1.38 waits for ShutdownWorker's answer before it stops its pollers; temporalio stops
+     * polling first (README), so these steps are where the two shutdowns differ.
+     */
+    public record ShutdownSteps(
+        int shutdowns,
+        long roundTripP50Ms,
+        long roundTripP90Ms,
+        long pollClosedP50Ms,
+        long pollClosedP90Ms,
+        long endedP50Ms,
+        long endedP90Ms) {}
+
+    /**
+     * The steps of every recorded graceful shutdown that sent ShutdownWorker and had it answered. A
+     * poll that closed before the answer (it had brought a task) adds 0 to its step; a restart
+     * without a ShutdownWorker record (an SDK without the call) is left out. Null when none is
+     * left.
+     */
+    public static ShutdownSteps shutdownSteps(
+        List<Events.Restart> restarts,
+        List<Events.ShutdownCall> calls,
+        Map<String, List<Events.Poll>> pollsByIdentity) {
+      Map<String, Events.ShutdownCall> callOf = new java.util.HashMap<>();
+      for (var c : calls) callOf.putIfAbsent(c.identity(), c);
+      List<Long> trips = new ArrayList<>(), closes = new ArrayList<>(), ends = new ArrayList<>();
+      for (var r : restarts) {
+        var c = callOf.get(r.identity());
+        if (c == null || c.answeredMs() <= 0 || r.shutdownEndMs() <= 0) continue;
+        long lastClose = c.answeredMs();
+        for (var p : pollsByIdentity.getOrDefault(r.identity(), List.of()))
+          if (p.closedMs() > lastClose) lastClose = p.closedMs();
+        trips.add(c.answeredMs() - c.sentMs());
+        closes.add(lastClose - c.answeredMs());
+        ends.add(Math.max(0, r.shutdownEndMs() - lastClose));
+      }
+      if (trips.isEmpty()) return null;
+      return new ShutdownSteps(
+          trips.size(),
+          pct(trips, 0.5),
+          pct(trips, 0.9),
+          pct(closes, 0.5),
+          pct(closes, 0.9),
+          pct(ends, 0.5),
+          pct(ends, 0.9));
+    }
+
     /** An incarnation reduced to what the figures need (input only: never written). */
     public record Incarnation(long startMs, Long shutdownBeginMs, Long shutdownMs) {}
 
@@ -1206,6 +1262,19 @@ public class Report implements Callable<Integer> {
         List<Incarnation> incs,
         int lost,
         Handovers handovers) {
+      return of(run, workflows, startSeconds, busyFromMs, busyToMs, incs, lost, handovers, null);
+    }
+
+    public static BenchmarkRun of(
+        Run run,
+        int workflows,
+        double startSeconds,
+        long busyFromMs,
+        long busyToMs,
+        List<Incarnation> incs,
+        int lost,
+        Handovers handovers,
+        ShutdownSteps steps) {
       List<Long> downs = new ArrayList<>();
       int busyRestarts = 0;
       for (Incarnation i : incs) {
@@ -1226,7 +1295,8 @@ public class Report implements Callable<Integer> {
               Cli.round(100.0 * lost / workflows, 3),
               List.of(Cli.round(100 * ci[0], 3), Cli.round(100 * ci[1], 3)),
               busyRestarts == 0 ? null : Cli.round((double) lost / busyRestarts, 4)),
-          handovers);
+          handovers,
+          steps);
     }
   }
 
@@ -1288,7 +1358,8 @@ public class Report implements Callable<Integer> {
   static final String BENCHMARK_CSV_HEADER =
       "kit,round,load,sdk,workflows,start_seconds,busy_seconds,busy_restarts,shutdowns,shutdown_p50_ms,shutdown_p90_ms,"
           + "lost,lost_pct,lost_ci95_low,lost_ci95_high,lost_per_busy_restart,lost_handed_before_shutdown,lost_handed_during_shutdown,lost_handed_after_shutdown,lost_unplaced,"
-          + "cpu_starter_s,cpu_workflow_worker_s,cpu_chaos_worker_s,cpu_server_s";
+          + "cpu_starter_s,cpu_workflow_worker_s,cpu_chaos_worker_s,cpu_server_s,"
+          + "shutdown_round_trip_p50_ms,shutdown_poll_closed_p50_ms,shutdown_ended_p50_ms";
 
   static String csvLine(BenchmarkRun r, Cpu c) {
     return csvLine(r)
@@ -1297,7 +1368,15 @@ public class Report implements Callable<Integer> {
             ",",
             Stream.of(c.starter(), c.workflowWorker(), c.chaosWorker(), c.server())
                 .map(x -> x == null ? "" : "" + x)
-                .toList());
+                .toList())
+        + ","
+        + (r.shutdownSteps() == null
+            ? ",,"
+            : r.shutdownSteps().roundTripP50Ms()
+                + ","
+                + r.shutdownSteps().pollClosedP50Ms()
+                + ","
+                + r.shutdownSteps().endedP50Ms());
   }
 
   static String csvLine(BenchmarkRun r) {
@@ -1423,6 +1502,12 @@ public class Report implements Callable<Integer> {
         figure("busy window, first to last hand-over", o, k, r -> r.busy().seconds(), "%.1f s"));
     md.append(figure("graceful shutdown median", o, k, r -> r.shutdown().p50Ms(), "%.0f ms"));
     md.append(figure("graceful shutdown p90", o, k, r -> r.shutdown().p90Ms(), "%.0f ms"));
+    md.append(
+        String.format(
+            "| graceful shutdown, step by step (median / p90 of each run): ShutdownWorker's round"
+                + " trip; then until the open poll closed; then until every executor ended | %s |"
+                + " %s | |%n",
+            stepsText(o), stepsText(k)));
     double[] ow = Loss.wilson(o.lost(), o.started()), kw = Loss.wilson(k.lost(), k.started());
     md.append(
         String.format(
@@ -1516,6 +1601,30 @@ public class Report implements Callable<Integer> {
         o.each(r -> String.format(format, f.applyAsDouble(r))),
         k.each(r -> String.format(format, f.applyAsDouble(r))),
         ratio(k.mean(f), o.mean(f)));
+  }
+
+  /** Each run's shutdown steps, "(round trip, +poll closed, +ended)" as median/p90 in ms. */
+  static String stepsText(Pooled p) {
+    if (p.runs().stream().allMatch(r -> r.run().kit().equals("original")))
+      return "not recorded (no wire tap on its side)";
+    return String.join(
+        " ",
+        p.runs().stream()
+            .map(
+                r -> {
+                  var t = r.shutdownSteps();
+                  return t == null
+                      ? "(-)"
+                      : String.format(
+                          "(%d/%d, +%d/%d, +%d/%d ms)",
+                          t.roundTripP50Ms(),
+                          t.roundTripP90Ms(),
+                          t.pollClosedP50Ms(),
+                          t.pollClosedP90Ms(),
+                          t.endedP50Ms(),
+                          t.endedP90Ms());
+                })
+            .toList());
   }
 
   static String ratio(double kit, double original) {

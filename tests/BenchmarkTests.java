@@ -354,4 +354,70 @@ public class BenchmarkTests {
             .toList(),
         String.join("\n", rows));
   }
+
+  @Test
+  @Tag("fast")
+  void theKitsShutdownIsSplitAtItsShutdownWorkerAnswerAndItsLastPollsClose() throws Exception {
+    // w1.r1: answered 3 ms after it was sent, its open poll cut 1 ms later, shut down 2 ms after.
+    // w1.r2: its poll had closed (with a task) before the answer: that step is 0.
+    // w1.r3: no ShutdownWorker record (an SDK without the call): left out.
+    var restarts =
+        List.of(
+            new Events.Restart("w1.r1@9", 1, 1, 0, 100, 106, true, false),
+            new Events.Restart("w1.r2@9", 1, 2, 106, 200, 205, true, false),
+            new Events.Restart("w1.r3@9", 1, 3, 205, 300, 309, true, false));
+    var calls =
+        List.of(
+            new Events.ShutdownCall("w1.r1@9", "k1", "aq", 100, 103, "ok"),
+            new Events.ShutdownCall("w1.r2@9", "k2", "aq", 200, 204, "ok"));
+    var polls =
+        java.util.Map.of(
+            "w1.r1@9",
+            List.of(
+                new Events.Poll("w1.r1@9", "k1", 10, 50, "ok", null),
+                new Events.Poll("w1.r1@9", "k1", 50, 104, "cancelled", null)),
+            "w1.r2@9",
+            List.of(new Events.Poll("w1.r2@9", "k2", 150, 199, "ok", null)));
+    var steps = Report.BenchmarkRun.shutdownSteps(restarts, calls, polls);
+    assertEquals(2, steps.shutdowns());
+    // Round trips 3 and 4, polls closed +1 and +0, executors ended +2 and +1; the kit's percentiles
+    // take the lower of two (Report.pct).
+    assertEquals(List.of(3L, 3L), List.of(steps.roundTripP50Ms(), steps.roundTripP90Ms()));
+    assertEquals(List.of(0L, 0L), List.of(steps.pollClosedP50Ms(), steps.pollClosedP90Ms()));
+    assertEquals(List.of(1L, 1L), List.of(steps.endedP50Ms(), steps.endedP90Ms()));
+    var one = Report.BenchmarkRun.shutdownSteps(restarts.subList(0, 1), calls, polls);
+    assertEquals(
+        List.of(3L, 1L, 2L),
+        List.of(one.roundTripP50Ms(), one.pollClosedP50Ms(), one.endedP50Ms()),
+        "w1.r1 alone: each step as its records give it");
+    assertNull(
+        Report.BenchmarkRun.shutdownSteps(restarts.subList(2, 3), calls, polls),
+        "no shutdown with a ShutdownWorker record: no steps, not zeros");
+
+    Path dir = Files.createTempDirectory("bench");
+    for (String kit : List.of("original", "kit"))
+      Cli.writeJson(
+          dir.resolve("r1-" + kit + "/run.json"),
+          Report.BenchmarkRun.of(
+              new Report.BenchmarkRun.Run(kit, 1, 1.0, "sdk", kit + "-", 1, 0.1),
+              10,
+              2,
+              0,
+              2000,
+              List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
+              0,
+              new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()),
+              kit.equals("kit") ? steps : null));
+    assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
+    String md = Files.readString(dir.resolve("benchmark.md"));
+    assertTrue(
+        md.contains("| not recorded (no wire tap on its side) | (3/3, +0/0, +1/1 ms) | |"), md);
+    List<String> csv = Files.readAllLines(dir.resolve("benchmark.csv"));
+    assertTrue(
+        csv.get(0)
+            .endsWith(
+                ",shutdown_round_trip_p50_ms,shutdown_poll_closed_p50_ms,shutdown_ended_p50_ms"));
+    assertTrue(csv.get(1).startsWith("original,") && csv.get(1).endsWith(",,,"), csv.get(1));
+    assertTrue(csv.get(2).startsWith("kit,") && csv.get(2).endsWith(",3,0,1"), csv.get(2));
+  }
 }
