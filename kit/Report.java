@@ -1261,18 +1261,6 @@ public class Report implements Callable<Integer> {
         long busyToMs,
         List<Incarnation> incs,
         int lost,
-        Handovers handovers) {
-      return of(run, workflows, startSeconds, busyFromMs, busyToMs, incs, lost, handovers, null);
-    }
-
-    public static BenchmarkRun of(
-        Run run,
-        int workflows,
-        double startSeconds,
-        long busyFromMs,
-        long busyToMs,
-        List<Incarnation> incs,
-        int lost,
         Handovers handovers,
         ShutdownSteps steps) {
       List<Long> downs = new ArrayList<>();

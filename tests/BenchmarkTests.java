@@ -208,7 +208,8 @@ public class BenchmarkTests {
             300,
             incs,
             4,
-            new Report.BenchmarkRun.Handovers(2, 1, 1, 0, List.of(-5L, 2L, 7L, 20L)));
+            new Report.BenchmarkRun.Handovers(2, 1, 1, 0, List.of(-5L, 2L, 7L, 20L)),
+            null);
     assertEquals(
         1,
         r.busy().restarts(),
@@ -300,7 +301,8 @@ public class BenchmarkTests {
             1000,
             List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L)),
             0,
-            new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()));
+            new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()),
+            null);
     Cli.writeJson(dir.resolve("r1-kit/run.json"), r);
     int rc = Cli.run(new Report(), new String[] {"benchmark", dir.toString()});
     assertEquals(2, rc, "only the kit's runs: not a comparison");
@@ -313,7 +315,8 @@ public class BenchmarkTests {
             2000,
             List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
             1,
-            new Report.BenchmarkRun.Handovers(1, 0, 0, 0, List.of(-3L)));
+            new Report.BenchmarkRun.Handovers(1, 0, 0, 0, List.of(-3L)),
+            null);
     Cli.writeJson(dir.resolve("r1-original/run.json"), o);
     assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
     String md = Files.readString(dir.resolve("benchmark.md"));
@@ -344,7 +347,8 @@ public class BenchmarkTests {
                 2000,
                 List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
                 0,
-                new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of())));
+                new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()),
+                null));
     assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
     List<String> rows = Files.readAllLines(dir.resolve("benchmark.csv"));
     assertEquals(
