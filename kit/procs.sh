@@ -208,9 +208,24 @@ stop_recorded() { # PIDFILE
   rm -f "$1"
 }
 
+# A signal while everything stops is acknowledged, not obeyed: obeyed, it ended this script halfway through
+# stop_all and left the rest running (seen: a test harness sent TERM twice, and a Dapr stack and a dev
+# server outlived the run). A third leaves at once; the pidfile still names what runs, for the next run.
+STOP_SIGNALS=0
+while_stopping() {
+  STOP_SIGNALS=$((STOP_SIGNALS + 1))
+  if ((STOP_SIGNALS >= 2)); then
+    echo "leaving now${PIDFILE:+: what still runs is recorded in $PIDFILE, and the next run stops it}" >&2
+    trap - EXIT
+    exit 130
+  fi
+  echo "still stopping what this script started (a second signal leaves it running)" >&2
+}
+
 cleanup() {
   local rc=$?
-  trap - EXIT INT TERM HUP
+  trap - EXIT
+  trap while_stopping INT TERM HUP
   STOPPING=1
   release_locks
   if [[ $KEEP_UP == 1 && $rc == 0 ]]; then record_pids; exit 0; fi
@@ -220,7 +235,7 @@ cleanup() {
   exit "$rc"
 }
 interrupted() { # EXIT-CODE
-  trap - INT TERM HUP
+  trap while_stopping INT TERM HUP
   STOPPING=1
   echo >&2
   echo "interrupted: stopping everything this script started" >&2

@@ -354,6 +354,89 @@ public class ProcsTests {
   }
 
   /**
+   * A second signal while everything stops (an impatient Ctrl-C, a harness that sends TERM twice)
+   * is acknowledged and the stop goes on: obeyed, it ended the script inside stop_all, and what it
+   * had not stopped yet outlived the run.
+   */
+  @Test
+  @Tag("fast")
+  void aSecondSignalWhileEverythingStopsIsAcknowledgedAndEverythingStillStops() throws Exception {
+    Path dir = Files.createTempDirectory("twice");
+    Path slowPid = dir.resolve("slow.pid"), otherPid = dir.resolve("other.pid");
+    Ran r =
+        bash(
+            dir,
+            "PIDFILE="
+                + dir.resolve("pids")
+                + "; start_bg slow "
+                + dir.resolve("slow.log")
+                + " bash -c 'echo $$ > "
+                + slowPid
+                + "; trap \"sleep 1.5; exit 0\" TERM; while :; do sleep 0.1; done'; start_bg other "
+                + dir.resolve("other.log")
+                + " bash -c 'echo $$ > "
+                + otherPid
+                + "; exec sleep 300'; for i in $(seq 50); do [[ -s "
+                + otherPid
+                + " ]] && break; sleep 0.1; done; (sleep 0.7; kill -TERM $$) & kill -INT $$; sleep"
+                + " 10; echo went-on");
+    long slow = -1, other = -1;
+    try {
+      slow = Long.parseLong(Files.readString(slowPid).trim());
+      other = Long.parseLong(Files.readString(otherPid).trim());
+      assertEquals(130, r.exit(), r.out());
+      assertFalse(r.out().contains("went-on"), r.out());
+      assertTrue(r.out().contains("still stopping what this script started"), r.out());
+      assertTrue(r.out().contains("stopping other"), "the stop went on to the next: " + r.out());
+      for (long pid : new long[] {slow, other}) {
+        var h = ProcessHandle.of(pid);
+        for (int i = 0; i < 50 && h.map(ProcessHandle::isAlive).orElse(false); i++)
+          Thread.sleep(100);
+        assertFalse(h.map(ProcessHandle::isAlive).orElse(false), pid + " outlived: " + r.out());
+      }
+      assertFalse(Files.exists(dir.resolve("pids")), "and the pidfile says nothing runs");
+    } finally {
+      for (long pid : new long[] {slow, other})
+        if (pid > 0) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /** A third signal leaves at once, and the pidfile still names what runs, for the next run. */
+  @Test
+  @Tag("fast")
+  void aThirdSignalLeavesAtOnceWithWhatStillRunsRecorded() throws Exception {
+    Path dir = Files.createTempDirectory("thrice");
+    Path slowPid = dir.resolve("slow.pid");
+    Ran r =
+        bash(
+            dir,
+            "PIDFILE="
+                + dir.resolve("pids")
+                + "; start_bg slow "
+                + dir.resolve("slow.log")
+                + " bash -c 'echo $$ > "
+                + slowPid
+                + "; trap \"sleep 20; exit 0\" TERM; while :; do sleep 0.1; done'; for i in $(seq"
+                + " 50); do [[ -s "
+                + slowPid
+                + " ]] && break; sleep 0.1; done; (sleep 0.5; kill -TERM $$; sleep 0.5; kill -TERM"
+                + " $$) & kill -INT $$; sleep 10");
+    long slow = -1;
+    try {
+      slow = Long.parseLong(Files.readString(slowPid).trim());
+      assertEquals(130, r.exit(), r.out());
+      assertTrue(r.out().contains("leaving now: what still runs is recorded in"), r.out());
+      assertTrue(r.seconds() < 8, "it left at once, not after the slow stop: " + r.seconds());
+      assertTrue(
+          Files.readString(dir.resolve("pids")).startsWith("slow " + slow + " "),
+          "the pidfile names what still runs");
+    } finally {
+      // the whole group: its TERM trap's sleep too
+      if (slow > 0) new ProcessBuilder("kill", "-KILL", "--", "-" + slow).start().waitFor();
+    }
+  }
+
+  /**
    * A signal that came while a start was held is acted on once the start is recorded; nothing
    * starts once the run is stopping (its ON_INTERRUPT step, its cleanup).
    */
