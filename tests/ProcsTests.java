@@ -353,6 +353,22 @@ public class ProcsTests {
     }
   }
 
+  /** start_bg of "slow", which takes SECONDS to end after a TERM; its pid goes to DIR/slow.pid. */
+  static String startSlowToStop(Path dir, String seconds) {
+    return "start_bg slow "
+        + dir.resolve("slow.log")
+        + " bash -c 'echo $$ > "
+        + dir.resolve("slow.pid")
+        + "; trap \"sleep "
+        + seconds
+        + "; exit 0\" TERM; while :; do sleep 0.1; done'; ";
+  }
+
+  /** Waits up to 5 s for a file to be written (a started process's pid). */
+  static String awaitFile(Path f) {
+    return "for i in $(seq 50); do [[ -s " + f + " ]] && break; sleep 0.1; done; ";
+  }
+
   /**
    * A second signal while everything stops (an impatient Ctrl-C, a harness that sends TERM twice)
    * is acknowledged and the stop goes on: obeyed, it ended the script inside stop_all, and what it
@@ -368,18 +384,15 @@ public class ProcsTests {
             dir,
             "PIDFILE="
                 + dir.resolve("pids")
-                + "; start_bg slow "
-                + dir.resolve("slow.log")
-                + " bash -c 'echo $$ > "
-                + slowPid
-                + "; trap \"sleep 1.5; exit 0\" TERM; while :; do sleep 0.1; done'; start_bg other "
+                + "; "
+                + startSlowToStop(dir, "1.5")
+                + "start_bg other "
                 + dir.resolve("other.log")
                 + " bash -c 'echo $$ > "
                 + otherPid
-                + "; exec sleep 300'; for i in $(seq 50); do [[ -s "
-                + otherPid
-                + " ]] && break; sleep 0.1; done; (sleep 0.7; kill -TERM $$) & kill -INT $$; sleep"
-                + " 10; echo went-on");
+                + "; exec sleep 300'; "
+                + awaitFile(otherPid)
+                + "(sleep 0.7; kill -TERM $$) & kill -INT $$; sleep 10; echo went-on");
     long slow = -1, other = -1;
     try {
       slow = Long.parseLong(Files.readString(slowPid).trim());
@@ -412,15 +425,10 @@ public class ProcsTests {
             dir,
             "PIDFILE="
                 + dir.resolve("pids")
-                + "; start_bg slow "
-                + dir.resolve("slow.log")
-                + " bash -c 'echo $$ > "
-                + slowPid
-                + "; trap \"sleep 20; exit 0\" TERM; while :; do sleep 0.1; done'; for i in $(seq"
-                + " 50); do [[ -s "
-                + slowPid
-                + " ]] && break; sleep 0.1; done; (sleep 0.5; kill -TERM $$; sleep 0.5; kill -TERM"
-                + " $$) & kill -INT $$; sleep 10");
+                + "; "
+                + startSlowToStop(dir, "20")
+                + awaitFile(slowPid)
+                + "(sleep 0.5; kill -TERM $$; sleep 0.5; kill -TERM $$) & kill -INT $$; sleep 10");
     long slow = -1;
     try {
       slow = Long.parseLong(Files.readString(slowPid).trim());
