@@ -120,17 +120,6 @@ public class Benchmark implements Callable<Integer> {
     }
   }
 
-  /**
-   * Which kit runs first in a round: the original in odd rounds, the kit in even ones (original,
-   * kit, kit, original, ...). Run second, a kit meets the server as the other left it (its freshly
-   * closed workflows, its task queues still loaded), and the machine's load drifts within a round:
-   * when the kit always ran second, every such effect fell on the kit alone.
-   */
-  static List<String> order(int round) {
-    if (round < 1) throw new Cli.Fail("rounds count from 1, got " + round);
-    return round % 2 == 1 ? List.of("original", "kit") : List.of("kit", "original");
-  }
-
   @Command(
       name = "order",
       mixinStandardHelpOptions = true,
@@ -143,7 +132,7 @@ public class Benchmark implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      System.out.println(String.join(" ", order(round)));
+      System.out.println(String.join(" ", Report.BenchmarkRun.order(round)));
       return 0;
     }
   }

@@ -329,11 +329,11 @@ public class BenchmarkTests {
   @Tag("fast")
   void theOriginalRunsFirstInOddRoundsAndTheKitInEvenOnesAndTheReportKeepsThatOrder()
       throws Exception {
-    assertEquals(List.of("original", "kit"), Benchmark.order(1));
-    assertEquals(List.of("kit", "original"), Benchmark.order(2));
-    assertEquals(List.of("original", "kit"), Benchmark.order(3));
-    assertEquals(List.of("kit", "original"), Benchmark.order(4));
-    assertThrows(Cli.Fail.class, () -> Benchmark.order(0));
+    assertEquals(List.of("original", "kit"), Report.BenchmarkRun.order(1));
+    assertEquals(List.of("kit", "original"), Report.BenchmarkRun.order(2));
+    assertEquals(List.of("original", "kit"), Report.BenchmarkRun.order(3));
+    assertEquals(List.of("kit", "original"), Report.BenchmarkRun.order(4));
+    assertThrows(Cli.Fail.class, () -> Report.BenchmarkRun.order(0));
     Path dir = Files.createTempDirectory("bench");
     for (int round = 1; round <= 2; round++)
       for (String kit : List.of("original", "kit"))
