@@ -423,7 +423,6 @@ public class Benchmark implements Callable<Integer> {
               .toList();
       if (handed.isEmpty())
         throw new Cli.Fail(kit + " round " + round + ": no activity was ever handed to a worker");
-      long busyFrom = handed.get(0), busyTo = handed.get(handed.size() - 1);
 
       // Every incarnation, as the kit that ran it recorded it, reduced to the same three times.
       List<Report.BenchmarkRun.Incarnation> incs = new ArrayList<>();
@@ -504,8 +503,7 @@ public class Benchmark implements Callable<Integer> {
           new Report.BenchmarkRun.Run(kit, round, load, workerSdk, idPrefix, workers, interval),
           infos.size(),
           (lastStart - firstStart) / 1000.0,
-          busyFrom,
-          busyTo,
+          handed,
           incs,
           lost,
           new Report.BenchmarkRun.Handovers(

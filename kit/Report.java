@@ -1153,7 +1153,8 @@ public class Report implements Callable<Integer> {
       Shutdowns shutdown,
       Lost lost,
       Handovers handovers,
-      ShutdownSteps shutdownSteps) {
+      ShutdownSteps shutdownSteps,
+      ShutdownsByHandover byHandover) {
     /** Which kit, which round, the load average just before it, what ran. */
     public record Run(
         String kit,
@@ -1174,7 +1175,36 @@ public class Report implements Callable<Integer> {
     public record Busy(double seconds, int restarts) {}
 
     /** Graceful shutdowns (call to return), as each kit timed its own. */
-    public record Shutdowns(int count, long p50Ms, long p90Ms) {}
+    public record Shutdowns(int count, long p50Ms, long p90Ms) {
+      /** Null for none: an empty group has no median. */
+      static Shutdowns of(List<Long> ms) {
+        return ms.isEmpty() ? null : new Shutdowns(ms.size(), pct(ms, 0.5), pct(ms, 0.9));
+      }
+    }
+
+    /**
+     * The graceful shutdowns split by whether the server handed a task over (its
+     * ActivityTaskStarted time) while one ran. A shutdown that was handed a task has more to do,
+     * run it or drop it, and the two SDKs differ exactly there: Java SDK 1.38 keeps its poll open
+     * until ShutdownWorker is answered, temporalio stops polling first (README). The benchmark runs
+     * one chaos worker, so every hand-over of the run went to it; times alone place them, the same
+     * way for both kits. Null in a run written before this split, or in a group with none.
+     */
+    public record ShutdownsByHandover(Shutdowns withoutHandover, Shutdowns withHandover) {
+      public static ShutdownsByHandover of(List<Incarnation> incs, List<Long> handedMs) {
+        List<Long> sorted = new ArrayList<>(handedMs);
+        sorted.sort(null);
+        List<Long> without = new ArrayList<>(), with = new ArrayList<>();
+        for (Incarnation i : incs) {
+          if (i.shutdownBeginMs() == null || i.shutdownMs() == null) continue;
+          long begin = i.shutdownBeginMs(), end = begin + i.shutdownMs();
+          int at = java.util.Collections.binarySearch(sorted, begin);
+          if (at < 0) at = -at - 1; // the first hand-over at or after the shutdown call
+          (at < sorted.size() && sorted.get(at) <= end ? with : without).add(i.shutdownMs());
+        }
+        return new ShutdownsByHandover(Shutdowns.of(without), Shutdowns.of(with));
+      }
+    }
 
     /**
      * Handed over, then timed out start-to-close (and, for this kit, begun by no worker), with its
@@ -1269,12 +1299,14 @@ public class Report implements Callable<Integer> {
         Run run,
         int workflows,
         double startSeconds,
-        long busyFromMs,
-        long busyToMs,
+        List<Long> handedMs,
         List<Incarnation> incs,
         int lost,
         Handovers handovers,
         ShutdownSteps steps) {
+      if (handedMs.isEmpty()) throw new IllegalArgumentException("no hand-over: no busy window");
+      long busyFromMs = java.util.Collections.min(handedMs),
+          busyToMs = java.util.Collections.max(handedMs);
       List<Long> downs = new ArrayList<>();
       int busyRestarts = 0;
       for (Incarnation i : incs) {
@@ -1296,7 +1328,8 @@ public class Report implements Callable<Integer> {
               List.of(Cli.round(100 * ci[0], 3), Cli.round(100 * ci[1], 3)),
               busyRestarts == 0 ? null : Cli.round((double) lost / busyRestarts, 4)),
           handovers,
-          steps);
+          steps,
+          ShutdownsByHandover.of(incs, handedMs));
     }
   }
 
@@ -1359,7 +1392,9 @@ public class Report implements Callable<Integer> {
       "kit,round,load,sdk,workflows,start_seconds,busy_seconds,busy_restarts,shutdowns,shutdown_p50_ms,shutdown_p90_ms,"
           + "lost,lost_pct,lost_ci95_low,lost_ci95_high,lost_per_busy_restart,lost_handed_before_shutdown,lost_handed_during_shutdown,lost_handed_after_shutdown,lost_unplaced,"
           + "cpu_starter_s,cpu_workflow_worker_s,cpu_chaos_worker_s,cpu_server_s,"
-          + "shutdown_round_trip_p50_ms,shutdown_poll_closed_p50_ms,shutdown_ended_p50_ms";
+          + "shutdown_round_trip_p50_ms,shutdown_poll_closed_p50_ms,shutdown_ended_p50_ms,"
+          + "shutdowns_without_handover,shutdown_without_handover_p50_ms,shutdown_without_handover_p90_ms,"
+          + "shutdowns_with_handover,shutdown_with_handover_p50_ms,shutdown_with_handover_p90_ms";
 
   static String csvLine(BenchmarkRun r, Cpu c) {
     return csvLine(r)
@@ -1376,7 +1411,16 @@ public class Report implements Callable<Integer> {
                 + ","
                 + r.shutdownSteps().pollClosedP50Ms()
                 + ","
-                + r.shutdownSteps().endedP50Ms());
+                + r.shutdownSteps().endedP50Ms())
+        + ","
+        + shutdownsCsv(r.byHandover() == null ? null : r.byHandover().withoutHandover())
+        + ","
+        + shutdownsCsv(r.byHandover() == null ? null : r.byHandover().withHandover());
+  }
+
+  /** count,p50,p90 of one group of shutdowns; empty fields for none. */
+  static String shutdownsCsv(BenchmarkRun.Shutdowns s) {
+    return s == null ? ",," : s.count() + "," + s.p50Ms() + "," + s.p90Ms();
   }
 
   static String csvLine(BenchmarkRun r) {
@@ -1502,6 +1546,46 @@ public class Report implements Callable<Integer> {
         figure("busy window, first to last hand-over", o, k, r -> r.busy().seconds(), "%.1f s"));
     md.append(figure("graceful shutdown median", o, k, r -> r.shutdown().p50Ms(), "%.0f ms"));
     md.append(figure("graceful shutdown p90", o, k, r -> r.shutdown().p90Ms(), "%.0f ms"));
+    for (var group :
+        List
+            .<Map.Entry<
+                    String,
+                    java.util.function.Function<
+                        BenchmarkRun.ShutdownsByHandover, BenchmarkRun.Shutdowns>>>
+                of(
+                    Map.entry(
+                        "no task handed over while it ran",
+                        BenchmarkRun.ShutdownsByHandover::withoutHandover),
+                    Map.entry(
+                        "a task handed over while it ran",
+                        BenchmarkRun.ShutdownsByHandover::withHandover))) {
+      java.util.function.Function<BenchmarkRun, BenchmarkRun.Shutdowns> f =
+          r -> r.byHandover() == null ? null : group.getValue().apply(r.byHandover());
+      java.util.function.ToDoubleFunction<Pooled> meanMedian =
+          p ->
+              p.runs().stream()
+                  .map(f)
+                  .filter(java.util.Objects::nonNull)
+                  .mapToDouble(BenchmarkRun.Shutdowns::p50Ms)
+                  .average()
+                  .orElse(Double.NaN);
+      java.util.function.Function<Pooled, String> each =
+          p ->
+              p.each(
+                  r ->
+                      f.apply(r) == null
+                          ? "-"
+                          : String.format(
+                              "%d / %d ms (%d)",
+                              f.apply(r).p50Ms(), f.apply(r).p90Ms(), f.apply(r).count()));
+      md.append(
+          String.format(
+              "| graceful shutdown median / p90 (shutdowns), %s | %s | %s | %s |%n",
+              group.getKey(),
+              each.apply(o),
+              each.apply(k),
+              ratio(meanMedian.applyAsDouble(k), meanMedian.applyAsDouble(o))));
+    }
     md.append(
         String.format(
             "| graceful shutdown, step by step (median / p90 of each run): ShutdownWorker's round"

@@ -204,8 +204,7 @@ public class BenchmarkTests {
             new Report.BenchmarkRun.Run("kit", 1, 1.5, "sdk", "p-", 1, 0.1),
             100,
             2.5,
-            150,
-            300,
+            List.of(150L, 200L, 300L),
             incs,
             4,
             new Report.BenchmarkRun.Handovers(2, 1, 1, 0, List.of(-5L, 2L, 7L, 20L)),
@@ -297,8 +296,7 @@ public class BenchmarkTests {
             new Report.BenchmarkRun.Run("kit", 1, 1.0, "sdk", "p-", 1, 0.1),
             10,
             1,
-            0,
-            1000,
+            List.of(0L, 1000L),
             List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 3L)),
             0,
             new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()),
@@ -311,8 +309,7 @@ public class BenchmarkTests {
             new Report.BenchmarkRun.Run("original", 1, 1.0, "temporalio==1.18.1", "q-", 1, 0.1),
             10,
             2,
-            0,
-            2000,
+            List.of(0L, 2000L),
             List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
             1,
             new Report.BenchmarkRun.Handovers(1, 0, 0, 0, List.of(-3L)),
@@ -343,8 +340,7 @@ public class BenchmarkTests {
                 new Report.BenchmarkRun.Run(kit, round, 1.0, "sdk", kit + round + "-", 1, 0.1),
                 10,
                 2,
-                0,
-                2000,
+                List.of(0L, 2000L),
                 List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
                 0,
                 new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()),
@@ -357,6 +353,64 @@ public class BenchmarkTests {
             .map(l -> String.join(",", List.of(l.split(",")).subList(0, 2)))
             .toList(),
         String.join("\n", rows));
+  }
+
+  @Test
+  @Tag("fast")
+  void theShutdownsAreSplitByWhetherTheServerHandedATaskOverWhileTheyRan() throws Exception {
+    var incs =
+        List.of(
+            new Report.BenchmarkRun.Incarnation(0, 100L, 3L), // hand-over at 101: with
+            new Report.BenchmarkRun.Incarnation(110, 200L, 4L), // 199 and 205 fall outside: without
+            new Report.BenchmarkRun.Incarnation(210, 300L, 10L), // 300, the call itself: with
+            new Report.BenchmarkRun.Incarnation(320, 400L, 2L), // 402, the return itself: with
+            new Report.BenchmarkRun.Incarnation(410, 500L, 5L), // none near: without
+            new Report.BenchmarkRun.Incarnation(520, null, null)); // still running: neither
+    var handed = List.of(402L, 101L, 199L, 205L, 300L, 50L); // unsorted, as the histories come
+    var split = Report.BenchmarkRun.ShutdownsByHandover.of(incs, handed);
+    assertEquals(new Report.BenchmarkRun.Shutdowns(2, 4, 4), split.withoutHandover());
+    assertEquals(new Report.BenchmarkRun.Shutdowns(3, 3, 3), split.withHandover());
+    var quiet = Report.BenchmarkRun.ShutdownsByHandover.of(incs, List.of(1000L));
+    assertNull(quiet.withHandover(), "no shutdown was handed a task: no median, not a zero");
+    assertEquals(5, quiet.withoutHandover().count());
+
+    Path dir = Files.createTempDirectory("bench");
+    for (String kit : List.of("original", "kit"))
+      Cli.writeJson(
+          dir.resolve("r1-" + kit + "/run.json"),
+          Report.BenchmarkRun.of(
+              new Report.BenchmarkRun.Run(kit, 1, 1.0, "sdk", kit + "-", 1, 0.1),
+              10,
+              2,
+              kit.equals("kit") ? handed : List.of(1000L),
+              incs,
+              0,
+              new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()),
+              null));
+    assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
+    String md = Files.readString(dir.resolve("benchmark.md"));
+    assertTrue(
+        md.contains(
+            "| graceful shutdown median / p90 (shutdowns), no task handed over while it ran |"
+                + " 4 / 5 ms (5) | 4 / 4 ms (2) | 1.00 |"),
+        md);
+    assertTrue(
+        md.contains(
+            "| graceful shutdown median / p90 (shutdowns), a task handed over while it ran | - |"
+                + " 3 / 3 ms (3) | - |"),
+        md);
+    List<String> csv = Files.readAllLines(dir.resolve("benchmark.csv"));
+    var columns =
+        List.of(
+            "kit",
+            "shutdowns_without_handover",
+            "shutdown_without_handover_p50_ms",
+            "shutdown_without_handover_p90_ms",
+            "shutdowns_with_handover",
+            "shutdown_with_handover_p50_ms",
+            "shutdown_with_handover_p90_ms");
+    assertEquals(List.of("original", "5", "4", "5", "", "", ""), csvFields(csv, 1, columns));
+    assertEquals(List.of("kit", "2", "4", "4", "3", "3", "3"), csvFields(csv, 2, columns));
   }
 
   @Test
@@ -406,8 +460,7 @@ public class BenchmarkTests {
               new Report.BenchmarkRun.Run(kit, 1, 1.0, "sdk", kit + "-", 1, 0.1),
               10,
               2,
-              0,
-              2000,
+              List.of(0L, 2000L),
               List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
               0,
               new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()),
@@ -417,11 +470,28 @@ public class BenchmarkTests {
     assertTrue(
         md.contains("| not recorded (no wire tap on its side) | (3/3, +0/0, +1/1 ms) | |"), md);
     List<String> csv = Files.readAllLines(dir.resolve("benchmark.csv"));
-    assertTrue(
-        csv.get(0)
-            .endsWith(
-                ",shutdown_round_trip_p50_ms,shutdown_poll_closed_p50_ms,shutdown_ended_p50_ms"));
-    assertTrue(csv.get(1).startsWith("original,") && csv.get(1).endsWith(",,,"), csv.get(1));
-    assertTrue(csv.get(2).startsWith("kit,") && csv.get(2).endsWith(",3,0,1"), csv.get(2));
+    var steps3 =
+        List.of(
+            "shutdown_round_trip_p50_ms", "shutdown_poll_closed_p50_ms", "shutdown_ended_p50_ms");
+    assertEquals(
+        List.of("original", "", "", ""),
+        csvFields(csv, 1, List.of("kit", steps3.get(0), steps3.get(1), steps3.get(2))));
+    assertEquals(
+        List.of("kit", "3", "0", "1"),
+        csvFields(csv, 2, List.of("kit", steps3.get(0), steps3.get(1), steps3.get(2))));
+  }
+
+  /** The named columns of one row of a benchmark.csv read as lines (header first). */
+  static List<String> csvFields(List<String> csv, int row, List<String> names) {
+    List<String> header = List.of(csv.get(0).split(",", -1)),
+        fields = List.of(csv.get(row).split(",", -1));
+    assertEquals(header.size(), fields.size(), "row " + row + " has a field per column");
+    return names.stream()
+        .map(
+            n -> {
+              assertTrue(header.contains(n), "no column " + n + " in " + csv.get(0));
+              return fields.get(header.indexOf(n));
+            })
+        .toList();
   }
 }
