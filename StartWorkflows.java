@@ -9,6 +9,7 @@
 //DEPS io.temporal:temporal-envconfig:${temporal.sdk.version:1.38.0}
 //DEPS org.knowm.xchart:xchart:3.8.8
 //SOURCES Workflows.java kit/Temporal.java kit/Accounting.java kit/Report.java kit/Charts.java kit/Server.java
+//SOURCES kit/Rehearsal.java
 // Start-up is most of a short run: C1, the serial GC and a class-data archive (jbang --cds) cut
 // what is ours of 1,000 starts to about 1 s; the rest is the server (README, benchmark). C1
 // compiles a method after 200 calls by default, so most of 1,000 starts ran interpreted: at 0.05 of
@@ -131,6 +132,15 @@ public class StartWorkflows implements Callable<Integer> {
   Integer inFlightMax;
 
   @Option(
+      names = "--rehearsal",
+      defaultValue = "300",
+      description =
+          "Before the first start, send this many starts twice to an in-process stand-in for the"
+              + " server, so that the JIT has compiled the send path (0: none) (default:"
+              + " ${DEFAULT-VALUE})")
+  int rehearsal;
+
+  @Option(
       names = "--max-wait",
       defaultValue = "0",
       description =
@@ -235,6 +245,8 @@ public class StartWorkflows implements Callable<Integer> {
     if (heartbeatTimeout != null) Cli.positive(heartbeatTimeout, "--activity-heartbeat-timeout");
     Cli.nonNegative(maxWait, "--max-wait");
     if (inFlightMax == null) inFlightMax = Math.max(1, Math.min(count, DEFAULT_STARTS_IN_FLIGHT));
+    if (rehearsal < 0 || rehearsal > 10_000)
+      throw new Cli.Fail("--rehearsal must be between 0 and 10000, got " + rehearsal);
     if (inFlightMax < 1 || inFlightMax > MAX_COUNT)
       throw new Cli.Fail(
           "--starts-in-flight must be between 1 and " + MAX_COUNT + ", got " + inFlightMax);
@@ -273,6 +285,7 @@ public class StartWorkflows implements Callable<Integer> {
     Semaphore inFlight = new Semaphore(inFlightMax);
     AtomicInteger done = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
+    if (rehearsal > 0) rehearse(input, identity);
     firstStartMs = System.currentTimeMillis();
     long t0 = System.nanoTime(), cpu0 = cpuNanos();
     // Answers are handled on the connection's own thread: the listener only counts and releases a
@@ -325,6 +338,33 @@ public class StartWorkflows implements Callable<Integer> {
         String.format("%.2f", startSeconds),
         ids.isEmpty() ? 0 : Math.round(ids.size() / startSeconds),
         String.format("%.2f", (cpuNanos() - cpu0) / 1e9));
+  }
+
+  /**
+   * The send path rehearsed (kit/Rehearsal.java): a failure only costs the speed, so it is a
+   * warning.
+   */
+  private void rehearse(io.temporal.api.common.v1.Payloads input, String identity) {
+    try {
+      var r =
+          Rehearsal.run(
+              StartWorkflowExecutionRequest.newBuilder()
+                  .setNamespace(connection.namespace())
+                  .setWorkflowType(WorkflowType.newBuilder().setName("HelloWorkflow"))
+                  .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
+                  .setInput(input)
+                  .setIdentity(identity)
+                  .build(),
+              2,
+              rehearsal);
+      log.info(
+          "Rehearsed the send path: {} of {} starts answered in-process in {} s",
+          r.answered(),
+          2 * rehearsal,
+          String.format("%.2f", r.seconds()));
+    } catch (Exception e) {
+      log.warn("Rehearsing the send path failed, starting cold: {}", Cli.firstLine(e.toString()));
+    }
   }
 
   // Each attempt waits up to the SDK's 10 s cap: 30 of them give a slow server 5 min for one start

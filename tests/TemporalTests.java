@@ -762,6 +762,25 @@ public class TemporalTests {
 
   // ---------------------------------------------------------------------------------- bad input
 
+  /**
+   * The starter's rehearsal needs no server (the fast tests have none): every start it sends is
+   * answered by its own in-process stand-in, which is gone afterwards.
+   */
+  @Test
+  @Tag("fast")
+  void theRehearsalIsAnsweredInProcessAndNeedsNoServer() throws Exception {
+    var template =
+        io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest.newBuilder()
+            .setNamespace("default")
+            .setWorkflowType(
+                io.temporal.api.common.v1.WorkflowType.newBuilder().setName("HelloWorkflow"))
+            .setTaskQueue(io.temporal.api.taskqueue.v1.TaskQueue.newBuilder().setName("q"))
+            .build();
+    var r = Rehearsal.run(template, 2, 25);
+    assertEquals(50, r.answered(), "both rounds of 25, each answered");
+    assertTrue(r.seconds() > 0 && r.seconds() < 30, "took " + r.seconds() + " s");
+  }
+
   /** Bad input: one line on stderr, exit code 2, no stack trace. */
   @Test
   @Tag("fast")
@@ -779,6 +798,7 @@ public class TemporalTests {
     assertBad(new StartWorkflows(), "--run-id", "a/b", "3");
     assertBad(new StartWorkflows(), "abc");
     assertBad(new StartWorkflows(), "99999999999999999999");
+    assertBad(new StartWorkflows(), "--rehearsal", "-1", "3");
     assertBad(new WorkflowWorker(), "--nope");
     assertBad(new Report(), "sweep", "/nonexistent");
     assertBad(
