@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
@@ -58,6 +59,14 @@ public final class Temporal {
         description =
             "Temporal namespace (default: TEMPORAL_NAMESPACE, the client config file, or default)")
     public String namespace;
+
+    @Option(
+        names = "--grpc-compression",
+        defaultValue = "none",
+        description =
+            "gzip or none: compress each request (Java SDK 1.38's own default is gzip) (default:"
+                + " ${DEFAULT-VALUE})")
+    public String grpcCompression;
 
     private WorkflowServiceStubs stubs;
     private WorkflowClient client;
@@ -95,6 +104,32 @@ public final class Temporal {
               }
               return b;
             };
+
+    /**
+     * Request compression, off by default. The original kit's SDK (temporalio 1.18.1) sends its
+     * requests uncompressed; the Java SDK gzips every one since sdk-java #2911 (2026-06; in 1.36.1,
+     * not in 1.35.0), and on loopback that buys nothing and costs both sides CPU: the kit's starter
+     * spent 3.4% of its connection thread's samples inflating answers. Off, every SDK of the
+     * version matrix puts the same bytes on the wire. Set by reflection: SDKs before it have no
+     * such setting (and compress nothing).
+     */
+    static WorkflowServiceStubsOptions.Builder compression(
+        WorkflowServiceStubsOptions.Builder b, String name) {
+      if (!name.equals("none") && !name.equals("gzip"))
+        throw new Cli.Fail("--grpc-compression takes gzip or none, got '" + name + "'");
+      try {
+        Class<?> type = Class.forName("io.temporal.serviceclient.GrpcCompression");
+        Object value =
+            type.getMethod("valueOf", String.class).invoke(null, name.toUpperCase(Locale.ROOT));
+        b.getClass().getMethod("setGrpcCompression", type).invoke(b, value);
+      } catch (ClassNotFoundException | NoSuchMethodException olderSdk) {
+        if (name.equals("gzip"))
+          throw new Cli.Fail("this Temporal SDK (" + SDK_VERSION + ") cannot compress requests");
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      return b;
+    }
 
     /** Connects within 5 s and checks the namespace, or fails with one line. */
     public synchronized WorkflowClient client(String identity) {
@@ -151,7 +186,7 @@ public final class Temporal {
         all.addAll(interceptors);
         stubs =
             WorkflowServiceStubs.newConnectedServiceStubs(
-                WorkflowServiceStubsOptions.newBuilder(fromProfile)
+                compression(WorkflowServiceStubsOptions.newBuilder(fromProfile), grpcCompression)
                     .setTarget(target)
                     .setGrpcClientInterceptors(all)
                     .setChannelInitializer(

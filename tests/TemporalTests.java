@@ -781,6 +781,24 @@ public class TemporalTests {
     assertTrue(r.seconds() > 0 && r.seconds() < 30, "took " + r.seconds() + " s");
   }
 
+  /** Requests go uncompressed unless asked (the original's SDK compresses nothing). */
+  @Test
+  @Tag("fast")
+  void requestsAreUncompressedUnlessGzipIsAsked() {
+    java.util.function.Function<String, Object> compressionOf =
+        name ->
+            Temporal.Connection.compression(
+                    io.temporal.serviceclient.WorkflowServiceStubsOptions.newBuilder(), name)
+                .build()
+                .getGrpcCompression();
+    assertEquals(io.temporal.serviceclient.GrpcCompression.NONE, compressionOf.apply("none"));
+    assertEquals(io.temporal.serviceclient.GrpcCompression.GZIP, compressionOf.apply("gzip"));
+    assertThrows(Cli.Fail.class, () -> compressionOf.apply("zstd"));
+    var starter = new StartWorkflows();
+    new picocli.CommandLine(starter).parseArgs();
+    assertEquals("none", starter.connection.grpcCompression, "every role's default");
+  }
+
   /** Bad input: one line on stderr, exit code 2, no stack trace. */
   @Test
   @Tag("fast")
