@@ -374,20 +374,8 @@ public class BenchmarkTests {
     assertNull(quiet.withHandover(), "no shutdown was handed a task: no median, not a zero");
     assertEquals(5, quiet.withoutHandover().count());
 
-    Path dir = Files.createTempDirectory("bench");
-    for (String kit : List.of("original", "kit"))
-      Cli.writeJson(
-          dir.resolve("r1-" + kit + "/run.json"),
-          Report.BenchmarkRun.of(
-              new Report.BenchmarkRun.Run(kit, 1, 1.0, "sdk", kit + "-", 1, 0.1),
-              10,
-              2,
-              kit.equals("kit") ? handed : List.of(1000L),
-              incs,
-              0,
-              new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()),
-              null));
-    assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
+    Path dir =
+        reportedRound(kit -> oneRun(kit, kit.equals("kit") ? handed : List.of(1000L), incs, null));
     String md = Files.readString(dir.resolve("benchmark.md"));
     assertTrue(
         md.contains(
@@ -452,20 +440,14 @@ public class BenchmarkTests {
         Report.BenchmarkRun.shutdownSteps(restarts.subList(2, 3), calls, polls),
         "no shutdown with a ShutdownWorker record: no steps, not zeros");
 
-    Path dir = Files.createTempDirectory("bench");
-    for (String kit : List.of("original", "kit"))
-      Cli.writeJson(
-          dir.resolve("r1-" + kit + "/run.json"),
-          Report.BenchmarkRun.of(
-              new Report.BenchmarkRun.Run(kit, 1, 1.0, "sdk", kit + "-", 1, 0.1),
-              10,
-              2,
-              List.of(0L, 2000L),
-              List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
-              0,
-              new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()),
-              kit.equals("kit") ? steps : null));
-    assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
+    Path dir =
+        reportedRound(
+            kit ->
+                oneRun(
+                    kit,
+                    List.of(0L, 2000L),
+                    List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
+                    kit.equals("kit") ? steps : null));
     String md = Files.readString(dir.resolve("benchmark.md"));
     assertTrue(
         md.contains("| not recorded (no wire tap on its side) | (3/3, +0/0, +1/1 ms) | |"), md);
@@ -479,6 +461,33 @@ public class BenchmarkTests {
     assertEquals(
         List.of("kit", "3", "0", "1"),
         csvFields(csv, 2, List.of("kit", steps3.get(0), steps3.get(1), steps3.get(2))));
+  }
+
+  /** One round, the original's run and the kit's, written and reported: the benchmark's folder. */
+  static Path reportedRound(java.util.function.Function<String, Report.BenchmarkRun> runOf)
+      throws Exception {
+    Path dir = Files.createTempDirectory("bench");
+    for (String kit : List.of("original", "kit"))
+      Cli.writeJson(dir.resolve("r1-" + kit + "/run.json"), runOf.apply(kit));
+    assertEquals(0, Cli.run(new Report(), new String[] {"benchmark", dir.toString()}));
+    return dir;
+  }
+
+  /** A round-1 run of 10 workflows, 2 s of starts, nothing lost. */
+  static Report.BenchmarkRun oneRun(
+      String kit,
+      List<Long> handed,
+      List<Report.BenchmarkRun.Incarnation> incs,
+      Report.BenchmarkRun.ShutdownSteps steps) {
+    return Report.BenchmarkRun.of(
+        new Report.BenchmarkRun.Run(kit, 1, 1.0, "sdk", kit + "-", 1, 0.1),
+        10,
+        2,
+        handed,
+        incs,
+        0,
+        new Report.BenchmarkRun.Handovers(0, 0, 0, 0, List.of()),
+        steps);
   }
 
   /** The named columns of one row of a benchmark.csv read as lines (header first). */
