@@ -356,7 +356,8 @@ public class StartWorkflows implements Callable<Integer> {
                   .setIdentity(identity)
                   .build(),
               2,
-              rehearsal);
+              rehearsal,
+              connection.grpcCompression);
       log.info(
           "Rehearsed the send path: {} of {} starts answered in-process in {} s",
           r.answered(),

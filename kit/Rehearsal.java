@@ -1,4 +1,5 @@
 //DEPS io.temporal:temporal-sdk:${temporal.sdk.version:1.38.0}
+//SOURCES Temporal.java
 
 // The starter's rehearsal: its whole send path (the SDK's stubs and interceptors, grpc-java,
 // netty's HTTP/2 codec, the protobuf messages both ways) run against an in-process stand-in for the
@@ -34,9 +35,11 @@ public final class Rehearsal {
   /**
    * Sends {@code rounds} x {@code perRound} copies of {@code template} (each with its own workflow
    * and request id) to a stand-in on a loopback port of its own, each round all in flight at once
-   * as the real starts are, then waits up to 1 s for the compiler to go quiet.
+   * as the real starts are, then waits up to 1 s for the compiler to go quiet. {@code compression}
+   * is the real connection's (Temporal.Connection), so that the path rehearsed is the one taken.
    */
-  public static Result run(StartWorkflowExecutionRequest template, int rounds, int perRound)
+  public static Result run(
+      StartWorkflowExecutionRequest template, int rounds, int perRound, String compression)
       throws Exception {
     long t0 = System.nanoTime();
     Server standIn =
@@ -50,7 +53,7 @@ public final class Rehearsal {
     try {
       stubs =
           WorkflowServiceStubs.newServiceStubs(
-              WorkflowServiceStubsOptions.newBuilder()
+              Temporal.Connection.compression(WorkflowServiceStubsOptions.newBuilder(), compression)
                   .setTarget("127.0.0.1:" + standIn.getPort())
                   .build());
       // Answers on the connection's thread, as the real starts' are (StartWorkflows.start).

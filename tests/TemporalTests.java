@@ -776,7 +776,7 @@ public class TemporalTests {
                 io.temporal.api.common.v1.WorkflowType.newBuilder().setName("HelloWorkflow"))
             .setTaskQueue(io.temporal.api.taskqueue.v1.TaskQueue.newBuilder().setName("q"))
             .build();
-    var r = Rehearsal.run(template, 2, 25);
+    var r = Rehearsal.run(template, 2, 25, "none");
     assertEquals(50, r.answered(), "both rounds of 25, each answered");
     assertTrue(r.seconds() > 0 && r.seconds() < 30, "took " + r.seconds() + " s");
   }
