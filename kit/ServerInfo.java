@@ -128,9 +128,9 @@ public class ServerInfo implements Callable<Integer> {
   }
 
   /**
-   * A server just started on a busy machine can miss one 5 s connect: this is asked once per
-   * experiment, right after a start, so it tries again until SECONDS have passed, then fails with
-   * the connection's own line.
+   * A server just started on a busy machine can miss a connect (refused until it listens): asked
+   * once per experiment, right after a start, so it tries again until SECONDS have passed, then
+   * fails with the connection's own line.
    */
   static void connectWithin(Temporal.Connection c, int seconds) throws InterruptedException {
     long until = System.currentTimeMillis() + seconds * 1000L;

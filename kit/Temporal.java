@@ -105,6 +105,28 @@ public final class Temporal {
               return b;
             };
 
+    /** How long a server that accepted the connection has to answer its first calls. */
+    static final int CONNECT_SECONDS = 30;
+
+    /**
+     * A TCP connection to HOST:PORT within 3 s, or the one-line failure of an unreachable server.
+     */
+    static void listening(String target) {
+      int colon = target.lastIndexOf(':');
+      String host = target.substring(0, colon);
+      if (host.contains("///")) host = host.substring(host.lastIndexOf('/') + 1); // dns:///host
+      host = host.replaceAll("^\\[|\\]$", ""); // [::1]
+      int port = Integer.parseInt(target.substring(colon + 1));
+      try (var socket = new java.net.Socket()) {
+        socket.connect(new java.net.InetSocketAddress(host, port), 3000);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new Cli.Fail(
+            "cannot reach the Temporal server at "
+                + target
+                + " (is it running? try ./reproduce_issue.sh temporal, or --address)");
+      }
+    }
+
     /**
      * Request compression, off by default. The original kit's SDK (temporalio 1.18.1) sends its
      * requests uncompressed; the Java SDK gzips every one since sdk-java #2911 (2026-06; in 1.36.1,
@@ -131,7 +153,7 @@ public final class Temporal {
       return b;
     }
 
-    /** Connects within 5 s and checks the namespace, or fails with one line. */
+    /** Connects (kit/Temporal.java connect) and checks the namespace, or fails with one line. */
     public synchronized WorkflowClient client(String identity) {
       return client(identity, b -> b);
     }
@@ -147,9 +169,9 @@ public final class Temporal {
     }
 
     /**
-     * The service stubs alone, connected within 5 s, with the namespace checked, or one line of
-     * failure: all the starter and the accounting need (a WorkflowClient costs a few hundred ms of
-     * class loading per process).
+     * The service stubs alone, connected (30 s for a server that is listening), with the namespace
+     * checked, or one line of failure: all the starter and the accounting need (a WorkflowClient
+     * costs a few hundred ms of class loading per process).
      */
     public synchronized WorkflowServiceStubs connect() {
       if (stubs != null) return stubs;
@@ -179,6 +201,10 @@ public final class Temporal {
                 t.setDaemon(true);
                 return t;
               });
+      // Nothing listening is an answer at once (a refused connection, an unknown host); a server
+      // that is there but slow gets CONNECT_SECONDS: under load a test server once missed a 5 s
+      // connect deadline while it ran (2026-12-02, a fresh-clone CI run beside other work).
+      listening(target);
       try {
         List<io.grpc.ClientInterceptor> all = new ArrayList<>();
         if (fromProfile.getGrpcClientInterceptors() != null)
@@ -196,7 +222,7 @@ public final class Temporal {
                             netty.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class);
                         })
                     .build(),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(CONNECT_SECONDS));
       } catch (RuntimeException e) {
         throw new Cli.Fail(
             "cannot reach the Temporal server at "
@@ -204,7 +230,7 @@ public final class Temporal {
                 + " (is it running? try ./reproduce_issue.sh temporal, or --address)");
       }
       try {
-        rpc(5)
+        rpc(CONNECT_SECONDS)
             .describeNamespace(
                 DescribeNamespaceRequest.newBuilder().setNamespace(resolvedNamespace).build());
       } catch (RuntimeException e) {
