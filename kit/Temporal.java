@@ -66,7 +66,7 @@ public final class Temporal {
         description =
             "gzip or none: compress each request (Java SDK 1.38's own default is gzip) (default:"
                 + " ${DEFAULT-VALUE})")
-    public String grpcCompression;
+    public String grpcCompression = "none"; // also when made without picocli (the tests)
 
     private WorkflowServiceStubs stubs;
     private WorkflowClient client;
@@ -137,6 +137,7 @@ public final class Temporal {
      */
     static WorkflowServiceStubsOptions.Builder compression(
         WorkflowServiceStubsOptions.Builder b, String name) {
+      if (name == null) name = "none";
       if (!name.equals("none") && !name.equals("gzip"))
         throw new Cli.Fail("--grpc-compression takes gzip or none, got '" + name + "'");
       try {
@@ -205,24 +206,26 @@ public final class Temporal {
       // that is there but slow gets CONNECT_SECONDS: under load a test server once missed a 5 s
       // connect deadline while it ran (2026-12-02, a fresh-clone CI run beside other work).
       listening(target);
+      List<io.grpc.ClientInterceptor> all = new ArrayList<>();
+      if (fromProfile.getGrpcClientInterceptors() != null)
+        all.addAll(fromProfile.getGrpcClientInterceptors());
+      all.addAll(interceptors);
+      // Built outside the try below: a fault of ours in the options is not "cannot reach".
+      WorkflowServiceStubsOptions options =
+          compression(WorkflowServiceStubsOptions.newBuilder(fromProfile), grpcCompression)
+              .setTarget(target)
+              .setGrpcClientInterceptors(all)
+              .setChannelInitializer(
+                  b -> {
+                    if (prior != null) prior.accept(b);
+                    if (b instanceof NettyChannelBuilder netty)
+                      netty.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class);
+                  })
+              .build();
       try {
-        List<io.grpc.ClientInterceptor> all = new ArrayList<>();
-        if (fromProfile.getGrpcClientInterceptors() != null)
-          all.addAll(fromProfile.getGrpcClientInterceptors());
-        all.addAll(interceptors);
         stubs =
             WorkflowServiceStubs.newConnectedServiceStubs(
-                compression(WorkflowServiceStubsOptions.newBuilder(fromProfile), grpcCompression)
-                    .setTarget(target)
-                    .setGrpcClientInterceptors(all)
-                    .setChannelInitializer(
-                        b -> {
-                          if (prior != null) prior.accept(b);
-                          if (b instanceof NettyChannelBuilder netty)
-                            netty.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class);
-                        })
-                    .build(),
-                Duration.ofSeconds(CONNECT_SECONDS));
+                options, Duration.ofSeconds(CONNECT_SECONDS));
       } catch (RuntimeException e) {
         throw new Cli.Fail(
             "cannot reach the Temporal server at "

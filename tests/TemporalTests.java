@@ -797,6 +797,10 @@ public class TemporalTests {
     var starter = new StartWorkflows();
     new picocli.CommandLine(starter).parseArgs();
     assertEquals("none", starter.connection.grpcCompression, "every role's default");
+    assertEquals(
+        "none",
+        new Temporal.Connection().grpcCompression,
+        "a connection made without picocli (the e2e tests make theirs so) compresses nothing too");
   }
 
   /** Bad input: one line on stderr, exit code 2, no stack trace. */
