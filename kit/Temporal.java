@@ -203,8 +203,9 @@ public final class Temporal {
                 return t;
               });
       // Nothing listening is an answer at once (a refused connection, an unknown host); a server
-      // that is there but slow gets CONNECT_SECONDS: under load a test server once missed a 5 s
-      // connect deadline while it ran (2026-12-02, a fresh-clone CI run beside other work).
+      // that is there but slow gets CONNECT_SECONDS. One deadline for both was either slow to say
+      // "not running" or short for a loaded machine, where a just-started server could miss 5 s
+      // (kit/ServerInfo.java retries for that).
       listening(target);
       List<io.grpc.ClientInterceptor> all = new ArrayList<>();
       if (fromProfile.getGrpcClientInterceptors() != null)
