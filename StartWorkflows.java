@@ -281,11 +281,19 @@ public class StartWorkflows implements Callable<Integer> {
     var params =
         new Workflows.Params(activityTimeout, activitySleep, heartbeatTimeout, activityTaskQueue);
     var input = DefaultDataConverter.newDefaultInstance().toPayloads(params).orElseThrow();
-    String identity = "start-workflows@" + ProcessHandle.current().pid();
+    // Every start is this request with its own workflow and request id; the rehearsal sends it too.
+    var template =
+        StartWorkflowExecutionRequest.newBuilder()
+            .setNamespace(connection.namespace())
+            .setWorkflowType(WorkflowType.newBuilder().setName("HelloWorkflow"))
+            .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
+            .setInput(input)
+            .setIdentity("start-workflows@" + ProcessHandle.current().pid())
+            .build();
     Semaphore inFlight = new Semaphore(inFlightMax);
     AtomicInteger done = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    if (rehearsal > 0) rehearse(input, identity);
+    if (rehearsal > 0) rehearse(template);
     firstStartMs = System.currentTimeMillis();
     long t0 = System.nanoTime(), cpu0 = cpuNanos();
     // Answers are handled on the connection's own thread: the listener only counts and releases a
@@ -297,15 +305,7 @@ public class StartWorkflows implements Callable<Integer> {
       inFlight.acquire();
       send(
           async,
-          StartWorkflowExecutionRequest.newBuilder()
-              .setNamespace(connection.namespace())
-              .setWorkflowId(id)
-              .setWorkflowType(WorkflowType.newBuilder().setName("HelloWorkflow"))
-              .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
-              .setInput(input)
-              .setIdentity(identity)
-              .setRequestId(UUID.randomUUID().toString())
-              .build(),
+          template.toBuilder().setWorkflowId(id).setRequestId(UUID.randomUUID().toString()).build(),
           1,
           () -> {
             int n = done.incrementAndGet();
@@ -344,20 +344,9 @@ public class StartWorkflows implements Callable<Integer> {
    * The send path rehearsed (kit/Rehearsal.java): a failure only costs the speed, so it is a
    * warning.
    */
-  private void rehearse(io.temporal.api.common.v1.Payloads input, String identity) {
+  private void rehearse(StartWorkflowExecutionRequest template) {
     try {
-      var r =
-          Rehearsal.run(
-              StartWorkflowExecutionRequest.newBuilder()
-                  .setNamespace(connection.namespace())
-                  .setWorkflowType(WorkflowType.newBuilder().setName("HelloWorkflow"))
-                  .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
-                  .setInput(input)
-                  .setIdentity(identity)
-                  .build(),
-              2,
-              rehearsal,
-              connection.grpcCompression);
+      var r = Rehearsal.run(template, 2, rehearsal, connection.grpcCompression);
       log.info(
           "Rehearsed the send path: {} of {} starts answered in-process in {} s",
           r.answered(),
