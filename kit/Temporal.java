@@ -120,11 +120,16 @@ public final class Temporal {
       try (var socket = new java.net.Socket()) {
         socket.connect(new java.net.InetSocketAddress(host, port), 3000);
       } catch (IOException | IllegalArgumentException e) {
-        throw new Cli.Fail(
-            "cannot reach the Temporal server at "
-                + target
-                + " (is it running? try ./reproduce_issue.sh temporal, or --address)");
+        throw cannotReach(target);
       }
+    }
+
+    /** The one line for a server that is not there. */
+    static Cli.Fail cannotReach(String target) {
+      return new Cli.Fail(
+          "cannot reach the Temporal server at "
+              + target
+              + " (is it running? try ./reproduce_issue.sh temporal, or --address)");
     }
 
     /**
@@ -137,7 +142,6 @@ public final class Temporal {
      */
     static WorkflowServiceStubsOptions.Builder compression(
         WorkflowServiceStubsOptions.Builder b, String name) {
-      if (name == null) name = "none";
       if (!name.equals("none") && !name.equals("gzip"))
         throw new Cli.Fail("--grpc-compression takes gzip or none, got '" + name + "'");
       try {
@@ -154,7 +158,7 @@ public final class Temporal {
       return b;
     }
 
-    /** Connects (kit/Temporal.java connect) and checks the namespace, or fails with one line. */
+    /** Connects (connect()) and checks the namespace, or fails with one line. */
     public synchronized WorkflowClient client(String identity) {
       return client(identity, b -> b);
     }
@@ -190,6 +194,11 @@ public final class Temporal {
       clientOptions = profile.toWorkflowClientOptions();
       resolvedNamespace = namespace != null ? namespace : clientOptions.getNamespace();
       if (resolvedNamespace == null || resolvedNamespace.isBlank()) resolvedNamespace = "default";
+      // Nothing listening is an answer at once (a refused connection, an unknown host); a server
+      // that is there but slow gets CONNECT_SECONDS. One deadline for both was either slow to say
+      // "not running" or short for a loaded machine, where a just-started server could miss 5 s
+      // (kit/ServerInfo.java retries for that).
+      listening(target);
       // The connection's own event loop, so that close() can stop it: a netty thread left waiting
       // in epoll makes the JVM's exit wait 300 ms for it (measured: a 0.7 s starter took 1.05 s to
       // end).
@@ -202,11 +211,6 @@ public final class Temporal {
                 t.setDaemon(true);
                 return t;
               });
-      // Nothing listening is an answer at once (a refused connection, an unknown host); a server
-      // that is there but slow gets CONNECT_SECONDS. One deadline for both was either slow to say
-      // "not running" or short for a loaded machine, where a just-started server could miss 5 s
-      // (kit/ServerInfo.java retries for that).
-      listening(target);
       List<io.grpc.ClientInterceptor> all = new ArrayList<>();
       if (fromProfile.getGrpcClientInterceptors() != null)
         all.addAll(fromProfile.getGrpcClientInterceptors());
@@ -228,10 +232,7 @@ public final class Temporal {
             WorkflowServiceStubs.newConnectedServiceStubs(
                 options, Duration.ofSeconds(CONNECT_SECONDS));
       } catch (RuntimeException e) {
-        throw new Cli.Fail(
-            "cannot reach the Temporal server at "
-                + target
-                + " (is it running? try ./reproduce_issue.sh temporal, or --address)");
+        throw cannotReach(target);
       }
       try {
         rpc(CONNECT_SECONDS)
