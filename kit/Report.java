@@ -1546,46 +1546,18 @@ public class Report implements Callable<Integer> {
         figure("busy window, first to last hand-over", o, k, r -> r.busy().seconds(), "%.1f s"));
     md.append(figure("graceful shutdown median", o, k, r -> r.shutdown().p50Ms(), "%.0f ms"));
     md.append(figure("graceful shutdown p90", o, k, r -> r.shutdown().p90Ms(), "%.0f ms"));
-    for (var group :
-        List
-            .<Map.Entry<
-                    String,
-                    java.util.function.Function<
-                        BenchmarkRun.ShutdownsByHandover, BenchmarkRun.Shutdowns>>>
-                of(
-                    Map.entry(
-                        "no task handed over while it ran",
-                        BenchmarkRun.ShutdownsByHandover::withoutHandover),
-                    Map.entry(
-                        "a task handed over while it ran",
-                        BenchmarkRun.ShutdownsByHandover::withHandover))) {
-      java.util.function.Function<BenchmarkRun, BenchmarkRun.Shutdowns> f =
-          r -> r.byHandover() == null ? null : group.getValue().apply(r.byHandover());
-      java.util.function.ToDoubleFunction<Pooled> meanMedian =
-          p ->
-              p.runs().stream()
-                  .map(f)
-                  .filter(java.util.Objects::nonNull)
-                  .mapToDouble(BenchmarkRun.Shutdowns::p50Ms)
-                  .average()
-                  .orElse(Double.NaN);
-      java.util.function.Function<Pooled, String> each =
-          p ->
-              p.each(
-                  r ->
-                      f.apply(r) == null
-                          ? "-"
-                          : String.format(
-                              "%d / %d ms (%d)",
-                              f.apply(r).p50Ms(), f.apply(r).p90Ms(), f.apply(r).count()));
-      md.append(
-          String.format(
-              "| graceful shutdown median / p90 (shutdowns), %s | %s | %s | %s |%n",
-              group.getKey(),
-              each.apply(o),
-              each.apply(k),
-              ratio(meanMedian.applyAsDouble(k), meanMedian.applyAsDouble(o))));
-    }
+    md.append(
+        shutdownGroup(
+            "no task handed over while it ran",
+            BenchmarkRun.ShutdownsByHandover::withoutHandover,
+            o,
+            k));
+    md.append(
+        shutdownGroup(
+            "a task handed over while it ran",
+            BenchmarkRun.ShutdownsByHandover::withHandover,
+            o,
+            k));
     md.append(
         String.format(
             "| graceful shutdown, step by step (median / p90 of each run): ShutdownWorker's round"
@@ -1663,6 +1635,42 @@ public class Report implements Callable<Integer> {
             + " ... (the rows' order), so a drift in the machine's load falls on both, and neither"
             + " always meets the server as the other left it.\n");
     return md.toString();
+  }
+
+  /**
+   * One group of the shutdowns split by hand-over: each run's median / p90 (count), "-" for a run
+   * without it, and the ratio of the mean medians.
+   */
+  static String shutdownGroup(
+      String name,
+      java.util.function.Function<BenchmarkRun.ShutdownsByHandover, BenchmarkRun.Shutdowns> group,
+      Pooled o,
+      Pooled k) {
+    java.util.function.Function<BenchmarkRun, BenchmarkRun.Shutdowns> of =
+        r -> r.byHandover() == null ? null : group.apply(r.byHandover());
+    java.util.function.Function<Pooled, String> each =
+        p ->
+            p.each(
+                r -> {
+                  var s = of.apply(r);
+                  return s == null
+                      ? "-"
+                      : String.format("%d / %d ms (%d)", s.p50Ms(), s.p90Ms(), s.count());
+                });
+    java.util.function.ToDoubleFunction<Pooled> meanMedian =
+        p ->
+            p.runs().stream()
+                .map(of)
+                .filter(java.util.Objects::nonNull)
+                .mapToDouble(BenchmarkRun.Shutdowns::p50Ms)
+                .average()
+                .orElse(Double.NaN);
+    return String.format(
+        "| graceful shutdown median / p90 (shutdowns), %s | %s | %s | %s |%n",
+        name,
+        each.apply(o),
+        each.apply(k),
+        ratio(meanMedian.applyAsDouble(k), meanMedian.applyAsDouble(o)));
   }
 
   static String offsets(Pooled p) {
