@@ -69,9 +69,15 @@ public class Benchmark implements Callable<Integer> {
     @Option(names = "--original", required = true, description = "a checkout of " + Original.HOME)
     Path dir;
 
+    @Option(
+        names = "--sdk",
+        description = "a temporalio version to run it on instead of the one it pins, like 1.35.0")
+    String sdk;
+
     @Override
     public Integer call() {
-      System.out.println(Original.check(dir).pipSpec());
+      String pinned = Original.check(dir).pipSpec();
+      System.out.println(sdk == null ? pinned : Original.otherSdk(sdk));
       return 0;
     }
   }

@@ -142,6 +142,17 @@ public final class Original {
   }
 
   /**
+   * The pip spec of another temporalio release for the original's scripts (--original-sdk): a plain
+   * version only, since it goes into a pip command line and a venv's folder name.
+   */
+  static String otherSdk(String version) {
+    if (!version.matches("[0-9]+(\\.[0-9]+){1,3}"))
+      throw new Cli.Fail(
+          "--original-sdk takes a temporalio version like 1.35.0, got '" + version + "'");
+    return "temporalio==" + version;
+  }
+
+  /**
    * The run's copy of the original, with this run's address, queues and id prefix: each edit made
    * exactly once.
    */

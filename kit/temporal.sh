@@ -39,6 +39,8 @@ worker it was handed to), failed for another reason, still running.
                           https://github.com/tysonmote/temporal-worker-restart (git clone it), run unchanged
                           but for its address, task queues and workflow ids, with its own pinned SDK
     --rounds N            rounds of original, kit (default 2)
+    --original-sdk V      run the original's scripts on temporalio V from PyPI instead of the version its
+                          requirements.txt names (1.18.1): the same scripts on a newer Python SDK
   --address HOST:PORT   use this server (whatever its fix setting) instead of starting one
   --max-wait S          give up on a run whose workflows have not all closed after S seconds: an error with
                         the partial summary (default 0: no limit; a role that dies ends the run at once anyway)
@@ -198,7 +200,7 @@ temporal_interrupted() {
 temporal_main() {
   local interval=0.5 workers=1 what=pair fix=both servers=default sdks=default docker=0 clusters="" fanout=- cell_set=0
   CLUSTER=""
-  WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS="" ORIGINAL="" ROUNDS="" TEMPORAL_CLI_VERSION="" MAX_WAIT=0
+  WORKFLOWS=1000 ACTIVITY_SLEEP=0 ACTIVITY_TIMEOUT=10 USER_ADDRESS="" ORIGINAL="" ORIGINAL_SDK="" ROUNDS="" TEMPORAL_CLI_VERSION="" MAX_WAIT=0
   KIT_COMMAND="./reproduce_issue.sh temporal $*" # for each run's report.md
   while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -221,6 +223,7 @@ temporal_main() {
       --benchmark) what=bench; shift ;;
       --original) need_value "$1" $#; ORIGINAL="$2"; shift 2 ;;
       --rounds) need_value "$1" $#; ROUNDS="$2"; shift 2 ;;
+      --original-sdk) need_value "$1" $#; ORIGINAL_SDK="$2"; shift 2 ;;
       --docker) docker=1; shift ;;
       --down) what=down; shift ;;
       -h|--help) temporal_usage; exit 0 ;;
@@ -245,6 +248,7 @@ temporal_main() {
   [[ -z "$USER_ADDRESS" || ( $what == pair && $docker == 0 ) ]] || die "--address goes with a plain run (not --sweep, --matrix, --hang-cases, --benchmark or --docker)"
   [[ -z "$ORIGINAL" || $what == bench ]] || die "--original goes with --benchmark"
   [[ -z "$ROUNDS" || -n "$ORIGINAL" ]] || die "--rounds goes with --benchmark --original DIR"
+  [[ -z "$ORIGINAL_SDK" || -n "$ORIGINAL" ]] || die "--original-sdk goes with --benchmark --original DIR"
   [[ -z "$ROUNDS" ]] || whole --rounds "$ROUNDS" 1 20
   [[ -z "$USER_ADDRESS" ]] || host_port --address "$USER_ADDRESS"
   decimal --max-wait "$MAX_WAIT" 0 604800
@@ -269,7 +273,9 @@ temporal_main() {
   ORIGINAL_SPEC=""
   # Relative to where the user ran the script (reproduce_issue.sh has moved into the kit: OLDPWD is that place).
   [[ -z "$ORIGINAL" || "$ORIGINAL" == /* ]] || ORIGINAL="${OLDPWD:-$PWD}/$ORIGINAL"
-  if [[ -n "$ORIGINAL" ]]; then ORIGINAL_SPEC="$("$JBANG" "$KIT/kit/Benchmark.java" check --original "$ORIGINAL")" || exit 2; fi
+  if [[ -n "$ORIGINAL" ]]; then
+    ORIGINAL_SPEC="$("$JBANG" "$KIT/kit/Benchmark.java" check --original "$ORIGINAL" ${ORIGINAL_SDK:+--sdk "$ORIGINAL_SDK"})" || exit 2
+  fi
   take_lock temporal
   # Whatever an earlier run left behind (a closed terminal, a SIGKILL): stopped if it is provably ours.
   PIDFILE="$KIT_STATE/temporal.pids"

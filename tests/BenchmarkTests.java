@@ -46,6 +46,11 @@ public class BenchmarkTests {
     assertEquals("temporalio==1.18.1", Original.check(dir).pipSpec());
     assertEquals("1.2.3", Original.pin("grpcio\ntemporalio==1.2.3\n").version());
     assertThrows(Cli.Fail.class, () -> Original.pin("requests\n"));
+    // --original-sdk: another release for the same scripts; anything but a version is refused,
+    // since it goes into pip's command line and a folder name.
+    assertEquals("temporalio==1.35.0", Original.otherSdk("1.35.0"));
+    for (String bad : List.of("", "1", "1.35.0; rm -rf /", "../1.2", "latest"))
+      assertThrows(Cli.Fail.class, () -> Original.otherSdk(bad), bad);
   }
 
   @Test

@@ -94,6 +94,7 @@ public class OrchestratorTests {
               new Object[] {none, new String[] {"temporal", "--matrix", "--server-versions", ""}},
               new Object[] {none, new String[] {"temporal", "--address", "localhost:99999"}},
               new Object[] {none, new String[] {"temporal", "--max-wait", "soon"}},
+              new Object[] {none, new String[] {"temporal", "--original-sdk", "1.35.0"}},
               new Object[] {
                 Map.of("DURABLE_KIT_TEMPORAL_PORTS", "99999,99998"), new String[] {"temporal"}
               },
