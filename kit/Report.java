@@ -1235,10 +1235,7 @@ public class Report implements Callable<Integer> {
      * original, whose side of the wire is not recorded): the ShutdownWorker round trip, then until
      * the incarnation's open poll closed, then until every executor had ended (shutdown returned).
      * Java SDK 1.38 waits for ShutdownWorker's answer before it stops its pollers; temporalio stops
-     * polling first (README), so these steps are where the two shutdowns differ. The whole shutdown
-     * less its round trip is what the kit's side costs beside that one call, which temporalio
-     * 1.18.1's activity worker never makes: the figure to hold against the original's whole
-     * shutdown.
+     * polling first (README), so these steps are where the two shutdowns differ.
      */
     public record ShutdownSteps(
         int shutdowns,
@@ -1247,10 +1244,7 @@ public class Report implements Callable<Integer> {
         long pollClosedP50Ms,
         long pollClosedP90Ms,
         long endedP50Ms,
-        long endedP90Ms,
-        // Boxed: a run.json written before these fields reads as null ("-"), not as 0 ms.
-        Long lessRoundTripP50Ms,
-        Long lessRoundTripP90Ms) {}
+        long endedP90Ms) {}
 
     /**
      * The steps of every recorded graceful shutdown that sent ShutdownWorker and had it answered. A
@@ -1264,21 +1258,16 @@ public class Report implements Callable<Integer> {
         Map<String, List<Events.Poll>> pollsByIdentity) {
       Map<String, Events.ShutdownCall> callOf = new java.util.HashMap<>();
       for (var c : calls) callOf.putIfAbsent(c.identity(), c);
-      List<Long> trips = new ArrayList<>(),
-          closes = new ArrayList<>(),
-          ends = new ArrayList<>(),
-          rest = new ArrayList<>();
+      List<Long> trips = new ArrayList<>(), closes = new ArrayList<>(), ends = new ArrayList<>();
       for (var r : restarts) {
         var c = callOf.get(r.identity());
         if (c == null || c.answeredMs() <= 0 || r.shutdownEndMs() <= 0) continue;
         long lastClose = c.answeredMs();
         for (var p : pollsByIdentity.getOrDefault(r.identity(), List.of()))
           if (p.closedMs() > lastClose) lastClose = p.closedMs();
-        long trip = c.answeredMs() - c.sentMs();
-        trips.add(trip);
+        trips.add(c.answeredMs() - c.sentMs());
         closes.add(lastClose - c.answeredMs());
         ends.add(Math.max(0, r.shutdownEndMs() - lastClose));
-        rest.add(Math.max(0, r.shutdownEndMs() - r.shutdownBeginMs() - trip));
       }
       if (trips.isEmpty()) return null;
       return new ShutdownSteps(
@@ -1288,9 +1277,7 @@ public class Report implements Callable<Integer> {
           pct(closes, 0.5),
           pct(closes, 0.9),
           pct(ends, 0.5),
-          pct(ends, 0.9),
-          pct(rest, 0.5),
-          pct(rest, 0.9));
+          pct(ends, 0.9));
     }
 
     /**
@@ -1407,8 +1394,7 @@ public class Report implements Callable<Integer> {
           + "cpu_starter_s,cpu_workflow_worker_s,cpu_chaos_worker_s,cpu_server_s,"
           + "shutdown_round_trip_p50_ms,shutdown_poll_closed_p50_ms,shutdown_ended_p50_ms,"
           + "shutdowns_without_handover,shutdown_without_handover_p50_ms,shutdown_without_handover_p90_ms,"
-          + "shutdowns_with_handover,shutdown_with_handover_p50_ms,shutdown_with_handover_p90_ms,"
-          + "shutdown_less_round_trip_p50_ms,shutdown_less_round_trip_p90_ms";
+          + "shutdowns_with_handover,shutdown_with_handover_p50_ms,shutdown_with_handover_p90_ms";
 
   static String csvLine(BenchmarkRun r, Cpu c) {
     return csvLine(r)
@@ -1429,13 +1415,7 @@ public class Report implements Callable<Integer> {
         + ","
         + shutdownsCsv(r.byHandover() == null ? null : r.byHandover().withoutHandover())
         + ","
-        + shutdownsCsv(r.byHandover() == null ? null : r.byHandover().withHandover())
-        + ","
-        + (r.shutdownSteps() == null || r.shutdownSteps().lessRoundTripP50Ms() == null
-            ? ","
-            : r.shutdownSteps().lessRoundTripP50Ms()
-                + ","
-                + r.shutdownSteps().lessRoundTripP90Ms());
+        + shutdownsCsv(r.byHandover() == null ? null : r.byHandover().withHandover());
   }
 
   /** count,p50,p90 of one group of shutdowns; empty fields for none. */
@@ -1584,7 +1564,6 @@ public class Report implements Callable<Integer> {
                 + " trip; then until the open poll closed; then until every executor ended | %s |"
                 + " %s | |%n",
             stepsText(o), stepsText(k)));
-    md.append(lessRoundTrip(o, k));
     double[] ow = Loss.wilson(o.lost(), o.started()), kw = Loss.wilson(k.lost(), k.started());
     md.append(
         String.format(
@@ -1717,44 +1696,6 @@ public class Report implements Callable<Integer> {
   }
 
   /** Each run's shutdown steps, "(round trip, +poll closed, +ended)" as median/p90 in ms. */
-  /**
-   * Each side's shutdown without the call only one side makes: the kit's less its ShutdownWorker
-   * round trip, the original's whole (temporalio 1.18.1's activity worker sends no ShutdownWorker:
-   * README). The ratio is of the mean medians.
-   */
-  static String lessRoundTrip(Pooled o, Pooled k) {
-    java.util.function.Function<BenchmarkRun, long[]> of =
-        r ->
-            r.shutdownSteps() != null && r.shutdownSteps().lessRoundTripP50Ms() != null
-                ? new long[] {
-                  r.shutdownSteps().lessRoundTripP50Ms(), r.shutdownSteps().lessRoundTripP90Ms()
-                }
-                : r.run().kit().equals("original")
-                    ? new long[] {r.shutdown().p50Ms(), r.shutdown().p90Ms()}
-                    : null;
-    java.util.function.Function<Pooled, String> each =
-        p ->
-            p.each(
-                r -> {
-                  long[] v = of.apply(r);
-                  return v == null ? "-" : String.format("%d / %d ms", v[0], v[1]);
-                });
-    java.util.function.ToDoubleFunction<Pooled> meanMedian =
-        p ->
-            p.runs().stream()
-                .map(of)
-                .filter(java.util.Objects::nonNull)
-                .mapToDouble(v -> v[0])
-                .average()
-                .orElse(Double.NaN);
-    return String.format(
-        "| graceful shutdown median / p90 without ShutdownWorker's round trip (the original's"
-            + " whole: its SDK sends none) | %s | %s | %s |%n",
-        each.apply(o),
-        each.apply(k),
-        ratio(meanMedian.applyAsDouble(k), meanMedian.applyAsDouble(o)));
-  }
-
   static String stepsText(Pooled p) {
     if (p.runs().stream().allMatch(r -> r.run().kit().equals("original")))
       return "not recorded (no wire tap on its side)";

@@ -436,16 +436,10 @@ public class BenchmarkTests {
     assertEquals(List.of(3L, 3L), List.of(steps.roundTripP50Ms(), steps.roundTripP90Ms()));
     assertEquals(List.of(0L, 0L), List.of(steps.pollClosedP50Ms(), steps.pollClosedP90Ms()));
     assertEquals(List.of(1L, 1L), List.of(steps.endedP50Ms(), steps.endedP90Ms()));
-    // Without the round trip: 6 - 3 and 5 - 4 ms.
-    assertEquals(List.of(1L, 1L), List.of(steps.lessRoundTripP50Ms(), steps.lessRoundTripP90Ms()));
     var one = Report.BenchmarkRun.shutdownSteps(restarts.subList(0, 1), calls, polls);
     assertEquals(
-        List.of(3L, 1L, 2L, 3L),
-        List.of(
-            one.roundTripP50Ms(),
-            one.pollClosedP50Ms(),
-            one.endedP50Ms(),
-            one.lessRoundTripP50Ms()),
+        List.of(3L, 1L, 2L),
+        List.of(one.roundTripP50Ms(), one.pollClosedP50Ms(), one.endedP50Ms()),
         "w1.r1 alone: each step as its records give it");
     assertNull(
         Report.BenchmarkRun.shutdownSteps(restarts.subList(2, 3), calls, polls),
@@ -462,12 +456,6 @@ public class BenchmarkTests {
     String md = Files.readString(dir.resolve("benchmark.md"));
     assertTrue(
         md.contains("| not recorded (no wire tap on its side) | (3/3, +0/0, +1/1 ms) | |"), md);
-    // The original's whole shutdown (4 ms) beside the kit's less its round trip (1 ms).
-    assertTrue(
-        md.contains(
-            "| graceful shutdown median / p90 without ShutdownWorker's round trip (the original's"
-                + " whole: its SDK sends none) | 4 / 4 ms | 1 / 1 ms | 0.25 |"),
-        md);
     List<String> csv = Files.readAllLines(dir.resolve("benchmark.csv"));
     var steps3 =
         List.of(
@@ -478,25 +466,6 @@ public class BenchmarkTests {
     assertEquals(
         List.of("kit", "3", "0", "1"),
         csvFields(csv, 2, List.of("kit", steps3.get(0), steps3.get(1), steps3.get(2))));
-    var less = List.of("kit", "shutdown_less_round_trip_p50_ms", "shutdown_less_round_trip_p90_ms");
-    assertEquals(List.of("original", "", ""), csvFields(csv, 1, less));
-    assertEquals(List.of("kit", "1", "1"), csvFields(csv, 2, less));
-
-    // A run.json written before that figure existed: not measured, so "-" and empty, never 0.
-    var before = new Report.BenchmarkRun.ShutdownSteps(2, 3, 3, 0, 0, 1, 1, null, null);
-    Path old =
-        reportedRound(
-            kit ->
-                oneRun(
-                    kit,
-                    List.of(0L, 2000L),
-                    List.of(new Report.BenchmarkRun.Incarnation(0, 100L, 4L)),
-                    kit.equals("kit") ? before : null));
-    String oldMd = Files.readString(old.resolve("benchmark.md"));
-    assertTrue(oldMd.contains("its SDK sends none) | 4 / 4 ms | - | - |"), oldMd);
-    assertEquals(
-        List.of("kit", "", ""),
-        csvFields(Files.readAllLines(old.resolve("benchmark.csv")), 2, less));
   }
 
   /** One round, the original's run and the kit's, written and reported: the benchmark's folder. */
