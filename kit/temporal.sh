@@ -567,9 +567,10 @@ temporal_benchmark_original() { # DIR ROUNDS
           die "the kit's workers did not poll (see $dir/*.log)"
         { time "$JBANG" "$KIT/StartWorkflows.java" "$WORKFLOWS" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" --address "$ADDRESS" \
           --task-queue "$wq" --activity-task-queue "$aq" --run-id "$run" >"$dir/start.log" 2>&1 || die "StartWorkflows failed (see $dir/start.log)"; } 2>"$dir/start.time"
-        "$JBANG" "$KIT/kit/Benchmark.java" measure --kit kit --round "$r" --address "$ADDRESS" --id-prefix "hello-$run-" --count "$WORKFLOWS" \
+        while_workers_live "before the kit's round $r had closed" "$dir/measure.log" \
+          "$JBANG" "$KIT/kit/Benchmark.java" measure --kit kit --round "$r" --address "$ADDRESS" --id-prefix "hello-$run-" --count "$WORKFLOWS" \
           --activity-queue "$aq" --interval "$interval" --loadavg "$dir/loadavg" --events "$dir/events" \
-          --out "$dir/run.json" 2>>"$dir/measure.log" || die "measuring the kit's round $r failed (see $dir/measure.log)"
+          --out "$dir/run.json" || die "measuring the kit's round $r failed (see $dir/measure.log)"
         cpu_snapshot "$dir"
       fi
       stop_named activity-worker
@@ -600,9 +601,10 @@ benchmark_original_run() { # ORIGINAL DIR RUN ROUND ATTEMPT (uses wq, aq, copies
   { time timeout -k 5 180 "$PYTHON" -u "$copy/start_workflows.py" --activity-sleep 0 --activity-timeout "$ACTIVITY_TIMEOUT" "$WORKFLOWS" >"$dir/start.log" 2>&1 || rc=$?; } 2>"$dir/start.time"
   echo "$rc" >"$dir/start.exit"
   rc=0
-  "$JBANG" "$KIT/kit/Benchmark.java" measure --kit original --round "$r" --address "$ADDRESS" --id-prefix "$run-" --count "$WORKFLOWS" \
+  while_workers_live "before the original's round $r had closed" "$dir/measure.log" \
+    "$JBANG" "$KIT/kit/Benchmark.java" measure --kit original --round "$r" --address "$ADDRESS" --id-prefix "$run-" --count "$WORKFLOWS" \
     --activity-queue "$aq" --interval "$interval" --sdk "$spec" --loadavg "$dir/loadavg" --worker-log "$dir/activity-worker.log" \
-    --out "$dir/run.json" 2>>"$dir/measure.log" || rc=$?
+    --out "$dir/run.json" || rc=$?
   cpu_snapshot "$dir"
   if [[ $rc == 3 ]]; then
     stop_named activity-worker
@@ -610,6 +612,30 @@ benchmark_original_run() { # ORIGINAL DIR RUN ROUND ATTEMPT (uses wq, aq, copies
     return 1
   fi
   [[ $rc == 0 ]] || die "measuring the original's round $r failed (see $dir/measure.log)"
+}
+
+# CMD, its stderr appended to ERRLOG, while both of the benchmark's workers run; its exit status. A worker that
+# exits meanwhile ends the run at once with one error line: the measure would otherwise wait for workflows
+# nobody runs until its own limit (seen: an original's chaos worker killed, 600 s of waiting, then "708 still
+# running").
+while_workers_live() { # WHAT ERRLOG CMD...
+  local what="$1" errlog="$2" p rc=0 role; shift 2
+  hold_signals
+  "$@" 2>>"$errlog" &
+  p=$!
+  PIDS+=("$p"); NAMES+=(measure); LOGS+=(""); record_pids # a killed script's measure is stopped by the next run
+  release_signals
+  while kill -0 "$p" 2>/dev/null; do
+    for role in workflow-worker activity-worker; do
+      alive "$role" && continue
+      stop_named measure
+      alive_or_die "$role" "the ${role/-/ }" "$what"
+    done
+    sleep 0.5
+  done
+  wait "$p" || rc=$?
+  stop_named measure
+  return "$rc"
 }
 
 # Each worker's CPU so far (its process group's /proc/PID/stat lines, read by Report.java), taken when every
