@@ -76,8 +76,9 @@ public class Benchmark implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      String pinned = Original.check(dir).pipSpec();
-      System.out.println(sdk == null ? pinned : Original.otherSdk(sdk));
+      Original.Pin pin = Original.check(dir); // the folder is checked either way
+      if (sdk != null) pin = Original.otherSdk(sdk);
+      System.out.println(pin.pipSpec());
       return 0;
     }
   }

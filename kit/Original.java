@@ -125,6 +125,9 @@ public final class Original {
     return pin(reqText);
   }
 
+  /** A temporalio release as the original's requirements.txt and --original-sdk give it. */
+  static final String VERSION = "[0-9]+(?:\\.[0-9]+){1,3}";
+
   /**
    * The SDK the original names: `temporalio>=1.18.1` is installed as exactly 1.18.1, the version
    * the original was written and measured with (the newest one would measure another SDK); `==` is
@@ -132,7 +135,7 @@ public final class Original {
    */
   static Pin pin(String requirements) {
     Matcher m =
-        Pattern.compile("(?m)^\\s*temporalio\\s*(==|>=|~=)\\s*([0-9]+(?:\\.[0-9]+){1,3})\\s*$")
+        Pattern.compile("(?m)^\\s*temporalio\\s*(==|>=|~=)\\s*(" + VERSION + ")\\s*$")
             .matcher(requirements);
     if (!m.find())
       throw new Cli.Fail(
@@ -142,14 +145,14 @@ public final class Original {
   }
 
   /**
-   * The pip spec of another temporalio release for the original's scripts (--original-sdk): a plain
-   * version only, since it goes into a pip command line and a venv's folder name.
+   * Another temporalio release for the original's scripts (--original-sdk): a plain version only,
+   * since it goes into a pip command line and a venv's folder name.
    */
-  static String otherSdk(String version) {
-    if (!version.matches("[0-9]+(\\.[0-9]+){1,3}"))
+  static Pin otherSdk(String version) {
+    if (!version.matches(VERSION))
       throw new Cli.Fail(
           "--original-sdk takes a temporalio version like 1.35.0, got '" + version + "'");
-    return "temporalio==" + version;
+    return new Pin("--original-sdk " + version, version);
   }
 
   /**

@@ -48,7 +48,7 @@ public class BenchmarkTests {
     assertThrows(Cli.Fail.class, () -> Original.pin("requests\n"));
     // --original-sdk: another release for the same scripts; anything but a version is refused,
     // since it goes into pip's command line and a folder name.
-    assertEquals("temporalio==1.35.0", Original.otherSdk("1.35.0"));
+    assertEquals("temporalio==1.35.0", Original.otherSdk("1.35.0").pipSpec());
     for (String bad : List.of("", "1", "1.35.0; rm -rf /", "../1.2", "latest"))
       assertThrows(Cli.Fail.class, () -> Original.otherSdk(bad), bad);
   }

@@ -448,10 +448,6 @@ public class ProcsTests {
   }
 
   /**
-   * A signal that came while a start was held is acted on once the start is recorded; nothing
-   * starts once the run is stopping (its ON_INTERRUPT step, its cleanup).
-   */
-  /**
    * Skips a test that sends the script SIGINT when these tests were started with SIGINT ignored (in
    * the background of a non-interactive shell: `tests/run.sh &`, nohup). Bash cannot trap a signal
    * ignored on entry, so the script's Ctrl-C path cannot run there: not a failure of it, and not a
@@ -473,6 +469,10 @@ public class ProcsTests {
         "SIGINT is ignored in this test process (started in the background?): SigIgn " + ignored);
   }
 
+  /**
+   * A signal that came while a start was held is acted on once the start is recorded; nothing
+   * starts once the run is stopping (its ON_INTERRUPT step, its cleanup).
+   */
   @Test
   @Tag("fast")
   void nothingStartsOnceTheRunIsStopping() throws Exception {
